@@ -1,0 +1,290 @@
+//! REST request and response bodies of `/api/v1`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// What a user may do. Checked on every route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A member organisation's staff: submits reports, pulls indicators.
+    Operator,
+    /// Sharing-body staff: reviews and publishes.
+    Analyst,
+    /// Government liaison: receives summaries.
+    Liaison,
+    /// Manages members, keys, peers and configuration.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Operator, Role::Analyst, Role::Liaison, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Analyst => "analyst",
+            Role::Liaison => "liaison",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role `{s}` (expected operator, analyst, liaison or admin)"))
+    }
+}
+
+/// `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// A short-lived bearer token backed by a revocable session.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LoginResponse {
+    pub token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    pub expires_at: DateTime<Utc>,
+    pub session_id: Uuid,
+}
+
+/// How the caller authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    Session,
+    ApiKey,
+}
+
+/// `GET /api/v1/auth/whoami`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WhoAmI {
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub organisation: Option<OrganisationSummary>,
+    pub auth_method: AuthMethod,
+    /// When the current token stops working.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A name in Japanese and in Latin script.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LocalisedName {
+    pub ja: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OrganisationSummary {
+    pub id: Uuid,
+    pub name: LocalisedName,
+}
+
+/// `POST /api/v1/admin/organisations`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganisation {
+    pub name: LocalisedName,
+    /// Other names the member is known by, in any script (略称, brand names, romanisations).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// DNS domains the member owns; hosts and URLs under them are redacted.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Sector ids from the configured sector list.
+    #[serde(default)]
+    pub sectors: Vec<String>,
+    /// The member's internal address ranges (CIDR); dropped from shared observables.
+    #[serde(default)]
+    pub internal_ranges: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Organisation {
+    pub id: Uuid,
+    pub name: LocalisedName,
+    pub aliases: Vec<String>,
+    pub domains: Vec<String>,
+    pub sectors: Vec<String>,
+    pub internal_ranges: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/admin/users`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    pub password: String,
+    pub role: Role,
+    /// Required for operators; analysts, liaisons and admins may have none.
+    #[serde(default)]
+    pub organisation_id: Option<Uuid>,
+    /// `ja` or `en`; mails and digests use it.
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub organisation_id: Option<Uuid>,
+    pub locale: String,
+    pub disabled: bool,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `PATCH /api/v1/admin/users/{id}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdate {
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    /// `true` lifts a lockout and resets the failure count.
+    #[serde(default)]
+    pub unlock: Option<bool>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// `POST /api/v1/admin/api-keys`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewApiKey {
+    /// The user the key acts for; its organisation applies.
+    pub user_id: Uuid,
+    /// The key's role: at most the user's own.
+    pub role: Role,
+    pub label: String,
+    /// Days until the key expires; none = no expiry.
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApiKey {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub role: Role,
+    pub label: String,
+    /// The first characters of the key, to recognise it; never the key.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// Answer to creating a key: the secret is shown this once and never again.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreatedApiKey {
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+/// Which way a peer exchanges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PeerDirection {
+    Pull,
+    Push,
+    Both,
+}
+
+/// `POST /api/v1/admin/peers`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewPeer {
+    pub name: String,
+    /// TAXII 2.1 API root of the peer, `https://…/taxii2/…/`.
+    pub api_root: String,
+    pub direction: PeerDirection,
+    /// Highest TLP the peer may receive: `clear`, `green` or `amber`.
+    #[serde(default = "default_peer_tlp")]
+    pub max_tlp: String,
+    /// Sector ids whose objects this peer may receive; empty = all.
+    #[serde(default)]
+    pub sectors: Vec<String>,
+}
+
+fn default_peer_tlp() -> String {
+    "green".to_owned()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Peer {
+    pub id: Uuid,
+    pub name: String,
+    pub api_root: String,
+    pub direction: PeerDirection,
+    pub max_tlp: String,
+    pub sectors: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One configured sector, as `GET /api/v1/sectors` lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Sector {
+    pub id: String,
+    pub name: LocalisedName,
+}
+
+/// `GET /readyz` and `GET /healthz`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Health {
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+}
