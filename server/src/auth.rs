@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use base64::Engine;
@@ -502,4 +502,74 @@ pub fn revoke_session(db: &Database, principal: &Principal) -> Result<(), ApiErr
             crate::audit::Entry { action: "session.close", target: format!("session:{session_id}"), detail: serde_json::json!({}) },
         )
     })
+}
+
+/// The roles a route admits, as a type, so the check runs while extracting
+/// the request — before the body is even parsed.
+pub trait Allowed {
+    const ROLES: &'static [Role];
+}
+
+/// Admins only.
+pub struct AdminOnly;
+impl Allowed for AdminOnly {
+    const ROLES: &'static [Role] = &[Role::Admin];
+}
+
+/// Any authenticated user.
+pub struct AnyRole;
+impl Allowed for AnyRole {
+    const ROLES: &'static [Role] = &Role::ALL;
+}
+
+/// A principal whose role the route admits.
+pub struct Authorized<A: Allowed> {
+    pub principal: Principal,
+    _roles: std::marker::PhantomData<A>,
+}
+
+impl<A: Allowed> std::ops::Deref for Authorized<A> {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.principal
+    }
+}
+
+impl<A: Allowed + 'static> FromRequest for Authorized<A> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Authorized<A>, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // A scope guard (`require_role`) may have authenticated already.
+        let cached = req.extensions().get::<Principal>().cloned();
+        let principal = Principal::from_request(req, payload);
+        Box::pin(async move {
+            if let Some(principal) = cached {
+                principal.require(A::ROLES)?;
+                return Ok(Authorized { principal, _roles: std::marker::PhantomData });
+            }
+            let principal = principal.await?;
+            principal.require(A::ROLES)?;
+            Ok(Authorized { principal, _roles: std::marker::PhantomData })
+        })
+    }
+}
+
+/// Scope guard: authenticate and check the role before anything else about
+/// the request is looked at, so a caller without the role learns nothing
+/// from body validation errors.
+pub async fn require_role<A: Allowed + 'static>(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody + 'static>, actix_web::Error> {
+    let (http, mut payload) = req.into_parts();
+    match Authorized::<A>::from_request(&http, &mut payload).await {
+        Ok(authorized) => {
+            http.extensions_mut().insert(authorized.principal);
+            let req = actix_web::dev::ServiceRequest::from_parts(http, payload);
+            next.call(req).await.map(actix_web::dev::ServiceResponse::map_into_left_body)
+        }
+        // Answered here, inside the request-id scope, so the body names the request.
+        Err(e) => Ok(actix_web::dev::ServiceResponse::from_err(e, http).map_into_right_body()),
+    }
 }

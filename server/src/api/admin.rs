@@ -1,16 +1,14 @@
 //! `/api/v1/admin`: organisations, users, API keys, peers. Admins only.
 
 use actix_web::{web, HttpResponse};
-use isacx_schemas::api::{self, Role};
+use isacx_schemas::api;
 use isacx_schemas::error::ProblemDetails;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::auth::Principal;
+use crate::auth::{AdminOnly, Authorized};
 use crate::error::ApiError;
 use crate::members;
-
-const ADMIN: &[Role] = &[Role::Admin];
 
 macro_rules! blocking {
     ($state:ident, |$s:ident| $body:expr) => {{
@@ -23,24 +21,21 @@ macro_rules! blocking {
 #[utoipa::path(post, path = "/api/v1/admin/organisations", tag = "admin", request_body = api::NewOrganisation,
     responses((status = 201, body = api::Organisation), (status = 422, body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = []), ("api_key" = [])))]
-pub async fn create_organisation(state: web::Data<AppState>, principal: Principal, body: web::Json<api::NewOrganisation>) -> Result<HttpResponse, ApiError> {
-    principal.require(ADMIN)?;
+pub async fn create_organisation(state: web::Data<AppState>, principal: Authorized<AdminOnly>, body: web::Json<api::NewOrganisation>) -> Result<HttpResponse, ApiError> {
     let org = blocking!(state, |s| members::create_organisation(&s.db, &s.member_rules(), &principal.actor(), body.into_inner()))?;
     Ok(HttpResponse::Created().json(org))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/organisations", tag = "admin",
     responses((status = 200, body = Vec<api::Organisation>)), security(("bearer" = []), ("api_key" = [])))]
-pub async fn list_organisations(state: web::Data<AppState>, principal: Principal) -> Result<web::Json<Vec<api::Organisation>>, ApiError> {
-    principal.require(ADMIN)?;
+pub async fn list_organisations(state: web::Data<AppState>, _admin: Authorized<AdminOnly>) -> Result<web::Json<Vec<api::Organisation>>, ApiError> {
     Ok(web::Json(blocking!(state, |s| members::list_organisations(&s.db))?))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/organisations/{id}", tag = "admin", params(("id" = Uuid, Path)),
     responses((status = 200, body = api::Organisation), (status = 404, body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = []), ("api_key" = [])))]
-pub async fn get_organisation(state: web::Data<AppState>, principal: Principal, id: web::Path<Uuid>) -> Result<web::Json<api::Organisation>, ApiError> {
-    principal.require(ADMIN)?;
+pub async fn get_organisation(state: web::Data<AppState>, _admin: Authorized<AdminOnly>, id: web::Path<Uuid>) -> Result<web::Json<api::Organisation>, ApiError> {
     let id = id.into_inner();
     Ok(web::Json(blocking!(state, |s| members::get_organisation(&s.db, id))?))
 }
@@ -49,16 +44,14 @@ pub async fn get_organisation(state: web::Data<AppState>, principal: Principal, 
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = api::NewUser,
     responses((status = 201, body = api::User), (status = 409, body = ProblemDetails, content_type = "application/problem+json"), (status = 422, body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = []), ("api_key" = [])))]
-pub async fn create_user(state: web::Data<AppState>, principal: Principal, body: web::Json<api::NewUser>) -> Result<HttpResponse, ApiError> {
-    principal.require(ADMIN)?;
+pub async fn create_user(state: web::Data<AppState>, principal: Authorized<AdminOnly>, body: web::Json<api::NewUser>) -> Result<HttpResponse, ApiError> {
     let user = blocking!(state, |s| members::create_user(&s.db, &s.member_rules(), &principal.actor(), body.into_inner()))?;
     Ok(HttpResponse::Created().json(user))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin",
     responses((status = 200, body = Vec<api::User>)), security(("bearer" = []), ("api_key" = [])))]
-pub async fn list_users(state: web::Data<AppState>, principal: Principal) -> Result<web::Json<Vec<api::User>>, ApiError> {
-    principal.require(ADMIN)?;
+pub async fn list_users(state: web::Data<AppState>, _admin: Authorized<AdminOnly>) -> Result<web::Json<Vec<api::User>>, ApiError> {
     Ok(web::Json(blocking!(state, |s| members::list_users(&s.db))?))
 }
 
@@ -66,8 +59,7 @@ pub async fn list_users(state: web::Data<AppState>, principal: Principal) -> Res
 #[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", params(("id" = Uuid, Path)), request_body = api::UserUpdate,
     responses((status = 200, body = api::User), (status = 404, body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = []), ("api_key" = [])))]
-pub async fn update_user(state: web::Data<AppState>, principal: Principal, id: web::Path<Uuid>, body: web::Json<api::UserUpdate>) -> Result<web::Json<api::User>, ApiError> {
-    principal.require(ADMIN)?;
+pub async fn update_user(state: web::Data<AppState>, principal: Authorized<AdminOnly>, id: web::Path<Uuid>, body: web::Json<api::UserUpdate>) -> Result<web::Json<api::User>, ApiError> {
     let id = id.into_inner();
     Ok(web::Json(blocking!(state, |s| members::update_user(&s.db, &s.member_rules(), &principal.actor(), id, body.into_inner()))?))
 }
@@ -76,16 +68,14 @@ pub async fn update_user(state: web::Data<AppState>, principal: Principal, id: w
 #[utoipa::path(post, path = "/api/v1/admin/api-keys", tag = "admin", request_body = api::NewApiKey,
     responses((status = 201, body = api::CreatedApiKey), (status = 422, body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = []), ("api_key" = [])))]
-pub async fn create_api_key(state: web::Data<AppState>, principal: Principal, body: web::Json<api::NewApiKey>) -> Result<HttpResponse, ApiError> {
-    principal.require(ADMIN)?;
+pub async fn create_api_key(state: web::Data<AppState>, principal: Authorized<AdminOnly>, body: web::Json<api::NewApiKey>) -> Result<HttpResponse, ApiError> {
     let key = blocking!(state, |s| members::create_api_key(&s.db, &principal.actor(), body.into_inner()))?;
     Ok(HttpResponse::Created().json(key))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/api-keys", tag = "admin",
     responses((status = 200, body = Vec<api::ApiKey>)), security(("bearer" = []), ("api_key" = [])))]
-pub async fn list_api_keys(state: web::Data<AppState>, principal: Principal) -> Result<web::Json<Vec<api::ApiKey>>, ApiError> {
-    principal.require(ADMIN)?;
+pub async fn list_api_keys(state: web::Data<AppState>, _admin: Authorized<AdminOnly>) -> Result<web::Json<Vec<api::ApiKey>>, ApiError> {
     Ok(web::Json(blocking!(state, |s| members::list_api_keys(&s.db))?))
 }
 
@@ -93,8 +83,7 @@ pub async fn list_api_keys(state: web::Data<AppState>, principal: Principal) -> 
 #[utoipa::path(delete, path = "/api/v1/admin/api-keys/{id}", tag = "admin", params(("id" = Uuid, Path)),
     responses((status = 200, body = api::ApiKey), (status = 404, body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = []), ("api_key" = [])))]
-pub async fn revoke_api_key(state: web::Data<AppState>, principal: Principal, id: web::Path<Uuid>) -> Result<web::Json<api::ApiKey>, ApiError> {
-    principal.require(ADMIN)?;
+pub async fn revoke_api_key(state: web::Data<AppState>, principal: Authorized<AdminOnly>, id: web::Path<Uuid>) -> Result<web::Json<api::ApiKey>, ApiError> {
     let id = id.into_inner();
     Ok(web::Json(blocking!(state, |s| members::revoke_api_key(&s.db, &principal.actor(), id))?))
 }
@@ -103,15 +92,13 @@ pub async fn revoke_api_key(state: web::Data<AppState>, principal: Principal, id
 #[utoipa::path(post, path = "/api/v1/admin/peers", tag = "admin", request_body = api::NewPeer,
     responses((status = 201, body = api::Peer), (status = 422, body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = []), ("api_key" = [])))]
-pub async fn create_peer(state: web::Data<AppState>, principal: Principal, body: web::Json<api::NewPeer>) -> Result<HttpResponse, ApiError> {
-    principal.require(ADMIN)?;
+pub async fn create_peer(state: web::Data<AppState>, principal: Authorized<AdminOnly>, body: web::Json<api::NewPeer>) -> Result<HttpResponse, ApiError> {
     let peer = blocking!(state, |s| members::create_peer(&s.db, &s.member_rules(), &principal.actor(), body.into_inner()))?;
     Ok(HttpResponse::Created().json(peer))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/peers", tag = "admin",
     responses((status = 200, body = Vec<api::Peer>)), security(("bearer" = []), ("api_key" = [])))]
-pub async fn list_peers(state: web::Data<AppState>, principal: Principal) -> Result<web::Json<Vec<api::Peer>>, ApiError> {
-    principal.require(ADMIN)?;
+pub async fn list_peers(state: web::Data<AppState>, _admin: Authorized<AdminOnly>) -> Result<web::Json<Vec<api::Peer>>, ApiError> {
     Ok(web::Json(blocking!(state, |s| members::list_peers(&s.db))?))
 }

@@ -5,7 +5,7 @@ use isacx_schemas::api::{LoginRequest, LoginResponse, WhoAmI};
 use isacx_schemas::error::ProblemDetails;
 
 use crate::app::AppState;
-use crate::auth::{self, Principal};
+use crate::auth::{self, AnyRole, Authorized};
 use crate::error::ApiError;
 
 /// Exchange a user name and password for a short-lived bearer token.
@@ -46,10 +46,9 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json
     responses((status = 204), (status = 401, body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
-pub async fn logout(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
-    principal.require(&isacx_schemas::api::Role::ALL)?;
+pub async fn logout(state: web::Data<AppState>, principal: Authorized<AnyRole>) -> Result<HttpResponse, ApiError> {
     let state = state.into_inner();
-    crate::db::blocking(move || auth::revoke_session(&state.db, &principal)).await?;
+    crate::db::blocking(move || auth::revoke_session(&state.db, &principal.principal)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -59,8 +58,7 @@ pub async fn logout(state: web::Data<AppState>, principal: Principal) -> Result<
     responses((status = 200, body = WhoAmI), (status = 401, body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = []), ("api_key" = []))
 )]
-pub async fn whoami(principal: Principal) -> Result<web::Json<WhoAmI>, ApiError> {
-    principal.require(&isacx_schemas::api::Role::ALL)?;
+pub async fn whoami(principal: Authorized<AnyRole>) -> Result<web::Json<WhoAmI>, ApiError> {
     Ok(web::Json(WhoAmI {
         user_id: principal.user_id,
         username: principal.username.clone(),

@@ -1,10 +1,10 @@
 //! Health, readiness, configured sectors, and the OpenAPI document.
 
 use actix_web::{web, HttpResponse};
-use isacx_schemas::api::{Health, Role, Sector};
+use isacx_schemas::api::{Health, Sector};
 
 use crate::app::AppState;
-use crate::auth::Principal;
+use crate::auth::{AnyRole, Authorized};
 use crate::error::ApiError;
 
 /// Liveness: the process answers.
@@ -24,8 +24,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, Api
 
 /// The sectors this exchange serves.
 #[utoipa::path(get, path = "/api/v1/sectors", tag = "meta", responses((status = 200, body = Vec<Sector>)), security(("bearer" = []), ("api_key" = [])))]
-pub async fn sectors(state: web::Data<AppState>, principal: Principal) -> Result<web::Json<Vec<Sector>>, ApiError> {
-    principal.require(&Role::ALL)?;
+pub async fn sectors(state: web::Data<AppState>, _principal: Authorized<AnyRole>) -> Result<web::Json<Vec<Sector>>, ApiError> {
     Ok(web::Json(state.sectors.clone()))
 }
 

@@ -63,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 )
                 .service(
                     web::scope("/admin")
+                        .wrap(actix_web::middleware::from_fn(crate::auth::require_role::<crate::auth::AdminOnly>))
                         .service(
                             web::resource("/organisations")
                                 .route(web::post().to(admin::create_organisation))
@@ -103,4 +104,24 @@ fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
 
 fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::malformed(format!("invalid query string: {err}")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn committed_openapi_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/openapi.json");
+        let current = super::openapi_json();
+        if std::env::var_os("ISACX_UPDATE_SCHEMAS").is_some() {
+            std::fs::write(&path, &current).unwrap();
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == current,
+            "schemas/openapi.json is stale: run `ISACX_UPDATE_SCHEMAS=1 cargo test -p isacx-server committed_openapi`"
+        );
+        let doc: serde_json::Value = serde_json::from_str(&current).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+    }
 }
