@@ -740,8 +740,10 @@ impl Errors<'_> {
         }
     }
 
-    fn custom_property_names(&mut self, extra: &Map<String, Value>) {
-        for name in extra.keys() {
+    /// Unmodelled properties: 2.1 property-name syntax, and no null or
+    /// empty-list values (STIX §3.1 forbids both for every property).
+    fn custom_properties(&mut self, extra: &Map<String, Value>) {
+        for (name, value) in extra {
             let well_formed = (3..=250).contains(&name.len())
                 && name
                     .bytes()
@@ -752,6 +754,30 @@ impl Errors<'_> {
                     "property names must be 3–250 characters of a–z, 0–9 and _",
                 );
             }
+            self.not_null_or_empty(name, value);
+        }
+    }
+
+    fn not_null_or_empty(&mut self, field: &str, value: &Value) {
+        match value {
+            Value::Null => self.add(field, "must not be null"),
+            Value::Array(items) if items.is_empty() => self.add(field, "must not be an empty list"),
+            _ => {}
+        }
+    }
+
+    /// At most one TLP marking may apply to an object, or its handling is
+    /// ambiguous (the OASIS schemas enforce this for TLP 1.0).
+    fn single_tlp(&mut self, refs: &[StixId]) {
+        let tlp_count = refs
+            .iter()
+            .filter(|id| crate::tlp::Tlp::from_marking_ref(id.as_str()).is_some())
+            .count();
+        if tlp_count > 1 {
+            self.add(
+                "object_marking_refs",
+                "must contain at most one TLP marking",
+            );
         }
     }
 
@@ -777,7 +803,11 @@ impl Errors<'_> {
             match body.as_object() {
                 None => self.add(&field, "must be an object"),
                 Some(body) if body.is_empty() => self.add(&field, "must not be empty"),
-                Some(_) => {}
+                Some(body) => {
+                    for (name, value) in body {
+                        self.not_null_or_empty(&format!("{field}.{name}"), value);
+                    }
+                }
             }
         }
     }
@@ -993,7 +1023,7 @@ impl StixObject {
         }
         match self {
             StixObject::Indicator(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 if o.pattern_type.is_empty() {
                     errors.add("pattern_type", "must not be empty");
                 }
@@ -1008,14 +1038,14 @@ impl StixObject {
                     true,
                 );
             }
-            StixObject::Incident(o) => errors.custom_property_names(&o.extra),
-            StixObject::Identity(o) => errors.custom_property_names(&o.extra),
-            StixObject::AttackPattern(o) => errors.custom_property_names(&o.extra),
-            StixObject::CourseOfAction(o) => errors.custom_property_names(&o.extra),
-            StixObject::Vulnerability(o) => errors.custom_property_names(&o.extra),
-            StixObject::Tool(o) => errors.custom_property_names(&o.extra),
+            StixObject::Incident(o) => errors.custom_properties(&o.extra),
+            StixObject::Identity(o) => errors.custom_properties(&o.extra),
+            StixObject::AttackPattern(o) => errors.custom_properties(&o.extra),
+            StixObject::CourseOfAction(o) => errors.custom_properties(&o.extra),
+            StixObject::Vulnerability(o) => errors.custom_properties(&o.extra),
+            StixObject::Tool(o) => errors.custom_properties(&o.extra),
             StixObject::Campaign(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 errors.not_before(
                     "last_seen",
                     o.first_seen.as_ref(),
@@ -1025,7 +1055,7 @@ impl StixObject {
                 );
             }
             StixObject::Infrastructure(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 errors.not_before(
                     "last_seen",
                     o.first_seen.as_ref(),
@@ -1035,7 +1065,7 @@ impl StixObject {
                 );
             }
             StixObject::ThreatActor(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 errors.not_before(
                     "last_seen",
                     o.first_seen.as_ref(),
@@ -1045,7 +1075,7 @@ impl StixObject {
                 );
             }
             StixObject::Malware(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 if o.is_family && o.name.is_none() {
                     errors.add("name", "is required when is_family is true");
                 }
@@ -1064,21 +1094,21 @@ impl StixObject {
                 errors.refs("sample_refs", &o.sample_refs, &["file", "artifact"]);
             }
             StixObject::Note(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 if o.object_refs.is_empty() {
                     errors.add("object_refs", "is required and must not be empty");
                 }
                 errors.refs("object_refs", &o.object_refs, &[]);
             }
             StixObject::Report(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 if o.object_refs.is_empty() {
                     errors.add("object_refs", "is required and must not be empty");
                 }
                 errors.refs("object_refs", &o.object_refs, &[]);
             }
             StixObject::ObservedData(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 errors.range("number_observed", Some(o.number_observed), 1, MAX_COUNT);
                 errors.not_before(
                     "last_observed",
@@ -1099,7 +1129,7 @@ impl StixObject {
                 errors.refs("object_refs", &o.object_refs, &[]);
             }
             StixObject::Relationship(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 let well_formed = !o.relationship_type.is_empty()
                     && o.relationship_type
                         .bytes()
@@ -1128,7 +1158,7 @@ impl StixObject {
                 );
             }
             StixObject::Sighting(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 errors.range("count", o.count, 0, MAX_COUNT);
                 errors.not_before(
                     "last_seen",
@@ -1159,7 +1189,7 @@ impl StixObject {
                 validate_marking_definition(&mut errors, o, options)
             }
             StixObject::Ipv4Addr(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 if !is_ip_with_optional_prefix::<std::net::Ipv4Addr>(&o.value, 32) {
                     errors.add(
                         "value",
@@ -1174,7 +1204,7 @@ impl StixObject {
                 );
             }
             StixObject::Ipv6Addr(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 if !is_ip_with_optional_prefix::<std::net::Ipv6Addr>(&o.value, 128) {
                     errors.add(
                         "value",
@@ -1189,7 +1219,7 @@ impl StixObject {
                 );
             }
             StixObject::DomainName(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 if o.value.is_empty() || o.value.chars().any(char::is_whitespace) {
                     errors.add("value", format!("{:?} is not a domain name", o.value));
                 }
@@ -1200,13 +1230,13 @@ impl StixObject {
                 );
             }
             StixObject::Url(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 if o.value.is_empty() {
                     errors.add("value", "must not be empty");
                 }
             }
             StixObject::EmailAddr(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 if !o.value.contains('@') {
                     errors.add("value", format!("{:?} is not an e-mail address", o.value));
                 }
@@ -1215,7 +1245,7 @@ impl StixObject {
                 }
             }
             StixObject::MacAddr(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 if !is_mac48(&o.value) {
                     errors.add(
                         "value",
@@ -1227,7 +1257,7 @@ impl StixObject {
                 }
             }
             StixObject::File(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 if o.hashes.is_none() && o.name.is_none() {
                     errors.add("hashes", "a file needs hashes or name");
                 }
@@ -1242,7 +1272,7 @@ impl StixObject {
                 errors.refs("contains_refs", &o.contains_refs, &[]);
             }
             StixObject::NetworkTraffic(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 if o.protocols.is_empty() {
                     errors.add("protocols", "is required and must not be empty");
                 }
@@ -1278,11 +1308,11 @@ impl StixObject {
                 }
             }
             StixObject::AutonomousSystem(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 errors.range("number", Some(o.number), 0, i64::from(u32::MAX));
             }
             StixObject::X509Certificate(o) => {
-                errors.custom_property_names(&o.extra);
+                errors.custom_properties(&o.extra);
                 errors.hashes("hashes", o.hashes.as_ref());
                 errors.not_before(
                     "validity_not_after",
@@ -1331,6 +1361,7 @@ fn validate_sdo_common(
         &common.object_marking_refs,
         &["marking-definition"],
     );
+    errors.single_tlp(&common.object_marking_refs);
     errors.granular_markings(&common.granular_markings);
     errors.extensions(common.extensions.as_ref());
 }
@@ -1378,6 +1409,7 @@ fn validate_sco_common(
         &common.object_marking_refs,
         &["marking-definition"],
     );
+    errors.single_tlp(&common.object_marking_refs);
     errors.granular_markings(&common.granular_markings);
     errors.extensions(common.extensions.as_ref());
 }
@@ -1387,7 +1419,7 @@ fn validate_marking_definition(
     marking: &MarkingDefinition,
     options: ValidationOptions,
 ) {
-    errors.custom_property_names(&marking.extra);
+    errors.custom_properties(&marking.extra);
     if marking.type_name != "marking-definition" {
         errors.add("type", "must be \"marking-definition\"");
     }
@@ -1420,10 +1452,7 @@ fn validate_marking_definition(
             "a marking definition needs definition_type and definition, or extensions",
         ),
         (Some(kind), Some(definition)) if kind == "tlp" => {
-            let colour = definition.get("tlp").and_then(Value::as_str);
-            if !matches!(colour, Some("white" | "green" | "amber" | "red")) {
-                errors.add("definition.tlp", "must be white, green, amber or red");
-            }
+            validate_tlp_1_0(errors, marking, definition)
         }
         (Some(kind), Some(definition))
             if kind == "statement"
@@ -1432,6 +1461,76 @@ fn validate_marking_definition(
             errors.add("definition.statement", "is required and must be a string")
         }
         _ => {}
+    }
+}
+
+/// TLP 1.0 marking definitions are fixed by STIX 2.1 §7.2.1.4: only the
+/// four published objects, unchanged, are TLP 1.0 markings.
+fn validate_tlp_1_0(
+    errors: &mut Errors<'_>,
+    marking: &MarkingDefinition,
+    definition: &Map<String, Value>,
+) {
+    let published = [
+        (
+            "white",
+            "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+        ),
+        (
+            "green",
+            "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+        ),
+        (
+            "amber",
+            "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+        ),
+        (
+            "red",
+            "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+        ),
+    ];
+    let colour = definition.get("tlp").and_then(Value::as_str).unwrap_or("");
+    let Some((colour, id)) = published.iter().find(|(c, _)| *c == colour) else {
+        errors.add("definition.tlp", "must be white, green, amber or red");
+        return;
+    };
+    if marking.id != *id {
+        errors.add(
+            "id",
+            format!(
+                "the TLP:{} marking definition has id {id}",
+                colour.to_ascii_uppercase()
+            ),
+        );
+    }
+    if marking.created.to_string() != "2017-01-20T00:00:00.000Z" {
+        errors.add(
+            "created",
+            "TLP 1.0 marking definitions were created 2017-01-20T00:00:00.000Z",
+        );
+    }
+    if definition.len() != 1 {
+        errors.add("definition", "a TLP 1.0 definition holds only `tlp`");
+    }
+    let expected_name = format!("TLP:{}", colour.to_ascii_uppercase());
+    if marking
+        .name
+        .as_ref()
+        .is_some_and(|name| *name != expected_name)
+    {
+        errors.add("name", format!("must be {expected_name:?}"));
+    }
+    let altered = marking.created_by_ref.is_some()
+        || !marking.external_references.is_empty()
+        || !marking.object_marking_refs.is_empty()
+        || !marking.granular_markings.is_empty()
+        || marking.extensions.is_some()
+        || !marking.extra.is_empty();
+    if altered {
+        errors.add(
+            "",
+            "a TLP 1.0 marking definition must be exactly the one STIX publishes",
+        );
     }
 }
 
@@ -1477,7 +1576,7 @@ fn validate_unknown(errors: &mut Errors<'_>, map: &Map<String, Value>) {
     for known in ["type", "id", "spec_version", "created", "modified"] {
         others.remove(known);
     }
-    errors.custom_property_names(&others);
+    errors.custom_properties(&others);
 }
 
 impl Bundle {

@@ -54,6 +54,14 @@ pub fn arb_json() -> impl Strategy<Value = Value> {
     })
 }
 
+/// JSON a property may hold: STIX forbids null and empty lists at the top
+/// level of a property (deeper inside they are allowed).
+pub fn arb_property_value() -> impl Strategy<Value = Value> {
+    arb_json().prop_filter("null or empty list", |value| {
+        !value.is_null() && value.as_array().is_none_or(|items| !items.is_empty())
+    })
+}
+
 fn custom_property_name() -> impl Strategy<Value = String> {
     "x_[a-z][a-z0-9_]{2,12}"
 }
@@ -100,10 +108,10 @@ pub struct Additions {
 
 fn additions() -> impl Strategy<Value = Additions> {
     (
-        prop::collection::vec((custom_property_name(), arb_json()), 0..4),
+        prop::collection::vec((custom_property_name(), arb_property_value()), 0..4),
         prop::option::of((
             uuid4(),
-            prop::collection::btree_map("[a-z][a-z_]{2,10}", arb_json(), 1..4),
+            prop::collection::btree_map("[a-z][a-z_]{2,10}", arb_property_value(), 1..4),
         )),
         prop::collection::vec("[a-z][a-z0-9-]{0,15}", 0..3),
         prop::option::of(0i64..=100),
@@ -126,6 +134,10 @@ fn additions() -> impl Strategy<Value = Additions> {
 
 fn apply(mut object: Value, additions: &Additions) -> Value {
     let map = object.as_object_mut().unwrap();
+    if map["type"] == "marking-definition" {
+        // TLP markings are fixed objects; altering them makes them invalid.
+        return object;
+    }
     for (name, value) in &additions.custom {
         if !map.contains_key(name) {
             map.insert(name.clone(), value.clone());
@@ -173,7 +185,7 @@ pub fn arb_unknown_object() -> impl Strategy<Value = Value> {
     (
         "x-[a-z]{3,8}-[a-z]{3,8}",
         uuid4(),
-        prop::collection::vec((custom_property_name(), arb_json()), 0..5),
+        prop::collection::vec((custom_property_name(), arb_property_value()), 0..5),
         prop::option::of((timestamp(), timestamp())),
     )
         .prop_map(|(type_name, uuid, properties, times)| {
