@@ -5,6 +5,8 @@
 
 pub mod api;
 pub mod error;
+pub mod report;
+pub mod taxonomy;
 
 /// Version of the isacx REST API; sent by the server in `X-Isacx-Api-Version`.
 pub const API_VERSION: &str = "1";
