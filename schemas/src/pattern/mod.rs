@@ -1,0 +1,1 @@
+//! STIX patterning (STIX 2.1 §9).

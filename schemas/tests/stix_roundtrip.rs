@@ -1,0 +1,53 @@
+//! Known and unknown STIX objects survive JSON round-trips unchanged.
+
+use isacx_schemas::stix::{Bundle, Indicator, StixObject};
+use serde_json::{json, Value};
+
+fn round_trip(value: &Value) -> Value {
+    let object: StixObject = serde_json::from_value(value.clone()).unwrap();
+    serde_json::to_value(&object).unwrap()
+}
+
+#[test]
+fn indicator_with_custom_properties_and_extensions_round_trips() {
+    let value = json!({
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        "created": "2016-04-06T20:03:48.000Z",
+        "modified": "2016-04-06T20:03:48.123456Z",
+        "indicator_types": ["malicious-activity"],
+        "pattern": "[ipv4-addr:value = '198.51.100.3']",
+        "pattern_type": "stix",
+        "valid_from": "2016-01-01T00:00:00.000Z",
+        "x_isacx_sector": {"name": "electricity", "k": [1, 2.5, null]},
+        "extensions": {"extension-definition--ef765651-680c-498d-9894-99799f2fa126": {
+            "extension_type": "property-extension", "determination": "suspected"}}
+    });
+    let object: StixObject = serde_json::from_value(value.clone()).unwrap();
+    assert!(matches!(object, StixObject::Indicator(_)));
+    assert_eq!(serde_json::to_value(&object).unwrap(), value);
+}
+
+#[test]
+fn unknown_object_type_round_trips() {
+    let value = json!({
+        "type": "x-isacx-advisory",
+        "spec_version": "2.1",
+        "id": "x-isacx-advisory--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        "created": "2016-04-06T20:03:48.000Z",
+        "modified": "2016-04-06T20:03:48.000Z",
+        "urgency": "urgent"
+    });
+    assert_eq!(round_trip(&value), value);
+    let object: StixObject = serde_json::from_value(value).unwrap();
+    assert_eq!(object.type_name(), "x-isacx-advisory");
+    assert!(object.modified().is_some());
+}
+
+#[test]
+fn constructed_indicator_round_trips_in_a_bundle() {
+    let bundle = Bundle::new(vec![Indicator::for_ipv4("198.51.100.3").into()]);
+    let text = serde_json::to_string(&bundle).unwrap();
+    assert_eq!(Bundle::from_json(&text).unwrap(), bundle);
+}
