@@ -491,7 +491,7 @@ impl Taxonomy {
         self.services.iter().find(|s| s.id == id)
     }
 
-    pub fn services_of(&self, sector: &str) -> impl Iterator<Item = &Service> {
+    pub fn services_of<'a>(&'a self, sector: &'a str) -> impl Iterator<Item = &'a Service> {
         self.services.iter().filter(move |s| s.sector == sector)
     }
 
