@@ -5,11 +5,11 @@
 
 pub mod api;
 pub mod error;
-pub mod report;
-pub mod taxonomy;
 pub mod pattern;
+pub mod report;
 pub mod stix;
 pub mod taxii;
+pub mod taxonomy;
 pub mod tlp;
 
 /// Version of the isacx REST API; sent by the server in `X-Isacx-Api-Version`.

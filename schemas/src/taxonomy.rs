@@ -210,7 +210,17 @@ pub struct Service {
 
 /// A measurable service impact a threshold can test.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
@@ -375,7 +385,10 @@ impl Taxonomy {
     /// passed in (JSON Schema generation).
     pub fn builtin_shared() -> Result<&'static Taxonomy, TaxonomyError> {
         static BUILTIN: OnceLock<Result<Taxonomy, TaxonomyError>> = OnceLock::new();
-        BUILTIN.get_or_init(Taxonomy::builtin).as_ref().map_err(Clone::clone)
+        BUILTIN
+            .get_or_init(Taxonomy::builtin)
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Reads an override directory: each of the five files present there
@@ -589,7 +602,12 @@ impl Taxonomy {
     /// Every inconsistency, each as one sentence naming the file and id.
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
-        check_ids(&mut p, SECTORS_FILE, "sector", self.sectors.iter().map(|s| (&s.id, &s.ja, &s.en)));
+        check_ids(
+            &mut p,
+            SECTORS_FILE,
+            "sector",
+            self.sectors.iter().map(|s| (&s.id, &s.ja, &s.en)),
+        );
         check_ids(
             &mut p,
             SECTORS_FILE,
@@ -604,14 +622,31 @@ impl Taxonomy {
             "threat event",
             self.threat_events.iter().map(|t| (&t.id, &t.ja, &t.en)),
         );
-        check_ids(&mut p, OUTCOMES_FILE, "area", self.areas.iter().map(|a| (&a.id, &a.ja, &a.en)));
-        check_ids(&mut p, OUTCOMES_FILE, "resource", self.resources.iter().map(|r| (&r.id, &r.ja, &r.en)));
-        check_ids(&mut p, OUTCOMES_FILE, "outcome", self.outcomes.iter().map(|o| (&o.id, &o.ja, &o.en)));
+        check_ids(
+            &mut p,
+            OUTCOMES_FILE,
+            "area",
+            self.areas.iter().map(|a| (&a.id, &a.ja, &a.en)),
+        );
+        check_ids(
+            &mut p,
+            OUTCOMES_FILE,
+            "resource",
+            self.resources.iter().map(|r| (&r.id, &r.ja, &r.en)),
+        );
+        check_ids(
+            &mut p,
+            OUTCOMES_FILE,
+            "outcome",
+            self.outcomes.iter().map(|o| (&o.id, &o.ja, &o.en)),
+        );
         check_ids(
             &mut p,
             RISK_SOURCES_FILE,
             "risk source class",
-            self.risk_source_classes.iter().map(|c| (&c.id, &c.ja, &c.en)),
+            self.risk_source_classes
+                .iter()
+                .map(|c| (&c.id, &c.ja, &c.en)),
         );
         check_ids(
             &mut p,
@@ -625,7 +660,12 @@ impl Taxonomy {
             "regulation",
             self.regulations.iter().map(|r| (&r.id, &r.ja, &r.en)),
         );
-        check_ids(&mut p, SERVICE_LEVELS_FILE, "service", self.services.iter().map(|s| (&s.id, &s.ja, &s.en)));
+        check_ids(
+            &mut p,
+            SERVICE_LEVELS_FILE,
+            "service",
+            self.services.iter().map(|s| (&s.id, &s.ja, &s.en)),
+        );
         check_ids(
             &mut p,
             SERVICE_LEVELS_FILE,
@@ -659,7 +699,10 @@ impl Taxonomy {
 
         for r in &self.resources {
             if !self.areas.iter().any(|a| a.id == r.area) {
-                p.push(format!("{OUTCOMES_FILE}: resource {:?} has unknown area {:?}", r.id, r.area));
+                p.push(format!(
+                    "{OUTCOMES_FILE}: resource {:?} has unknown area {:?}",
+                    r.id, r.area
+                ));
             }
         }
         for o in &self.outcomes {
@@ -668,14 +711,21 @@ impl Taxonomy {
             }
             for r in &o.resources {
                 if self.resource(r).is_none() {
-                    p.push(format!("{OUTCOMES_FILE}: outcome {:?} names unknown resource {r:?}", o.id));
+                    p.push(format!(
+                        "{OUTCOMES_FILE}: outcome {:?} names unknown resource {r:?}",
+                        o.id
+                    ));
                 }
             }
         }
 
         for c in &self.risk_source_classes {
             if let Some(parent) = &c.parent {
-                if !self.risk_source_classes.iter().any(|x| &x.id == parent && x.parent.is_none()) {
+                if !self
+                    .risk_source_classes
+                    .iter()
+                    .any(|x| &x.id == parent && x.parent.is_none())
+                {
                     p.push(format!(
                         "{RISK_SOURCES_FILE}: class {:?} has unknown or nested parent {parent:?}",
                         c.id
@@ -685,10 +735,16 @@ impl Taxonomy {
         }
         for r in &self.risk_sources {
             if !self.risk_source_classes.iter().any(|c| c.id == r.class) {
-                p.push(format!("{RISK_SOURCES_FILE}: risk source {:?} has unknown class {:?}", r.id, r.class));
+                p.push(format!(
+                    "{RISK_SOURCES_FILE}: risk source {:?} has unknown class {:?}",
+                    r.id, r.class
+                ));
             }
             if r.threat_events.is_empty() {
-                p.push(format!("{RISK_SOURCES_FILE}: risk source {:?} relates to no threat event", r.id));
+                p.push(format!(
+                    "{RISK_SOURCES_FILE}: risk source {:?} relates to no threat event",
+                    r.id
+                ));
             }
             for t in &r.threat_events {
                 if self.threat_event(t).is_none() {
@@ -702,11 +758,17 @@ impl Taxonomy {
 
         for s in &self.services {
             if self.sector(&s.sector).is_none() {
-                p.push(format!("{SERVICE_LEVELS_FILE}: service {:?} has unknown sector {:?}", s.id, s.sector));
+                p.push(format!(
+                    "{SERVICE_LEVELS_FILE}: service {:?} has unknown sector {:?}",
+                    s.id, s.sector
+                ));
             }
             for r in &s.regulations {
                 if self.regulation(r).is_none() {
-                    p.push(format!("{SERVICE_LEVELS_FILE}: service {:?} names unknown regulation {r:?}", s.id));
+                    p.push(format!(
+                        "{SERVICE_LEVELS_FILE}: service {:?} names unknown regulation {r:?}",
+                        s.id
+                    ));
                 }
             }
             let mut seen = BTreeSet::new();
@@ -721,7 +783,10 @@ impl Taxonomy {
         }
         for t in &self.thresholds {
             if self.sector(&t.sector).is_none() {
-                p.push(format!("{SERVICE_LEVELS_FILE}: threshold {:?} has unknown sector {:?}", t.id, t.sector));
+                p.push(format!(
+                    "{SERVICE_LEVELS_FILE}: threshold {:?} has unknown sector {:?}",
+                    t.id, t.sector
+                ));
             }
             for s in &t.services {
                 match self.service(s) {
@@ -747,11 +812,17 @@ impl Taxonomy {
                 }
             }
             if t.regulations.is_empty() && !t.is_text_only() {
-                p.push(format!("{SERVICE_LEVELS_FILE}: threshold {:?} names no regulation", t.id));
+                p.push(format!(
+                    "{SERVICE_LEVELS_FILE}: threshold {:?} names no regulation",
+                    t.id
+                ));
             }
             for r in &t.regulations {
                 if self.regulation(r).is_none() {
-                    p.push(format!("{SERVICE_LEVELS_FILE}: threshold {:?} names unknown regulation {r:?}", t.id));
+                    p.push(format!(
+                        "{SERVICE_LEVELS_FILE}: threshold {:?} names unknown regulation {r:?}",
+                        t.id
+                    ));
                 }
             }
             let mut metrics = BTreeSet::new();
@@ -797,7 +868,9 @@ fn check_ids<'a>(
             p.push(format!("{file}: {what} id {id:?} is not snake_case ASCII"));
         }
         if ja.trim().is_empty() || en.trim().is_empty() {
-            p.push(format!("{file}: {what} {id:?} needs both a ja and an en label"));
+            p.push(format!(
+                "{file}: {what} {id:?} needs both a ja and an en label"
+            ));
         }
         *seen.entry(id.as_str()).or_default() += 1;
     }
@@ -904,30 +977,36 @@ pub(crate) mod schema {
     }
 
     pub fn sector(_: &mut SchemaGenerator) -> Schema {
-        id_enum("Sector id (重要インフラ分野), from config/taxonomy/sectors.toml.", |t| {
-            t.sectors.iter().map(|s| s.id.clone()).collect()
-        })
+        id_enum(
+            "Sector id (重要インフラ分野), from config/taxonomy/sectors.toml.",
+            |t| t.sectors.iter().map(|s| s.id.clone()).collect(),
+        )
     }
 
     pub fn service(_: &mut SchemaGenerator) -> Schema {
-        id_enum("Service id (重要インフラサービス), from config/taxonomy/service_levels.toml.", |t| {
-            t.services.iter().map(|s| s.id.clone()).collect()
-        })
+        id_enum(
+            "Service id (重要インフラサービス), from config/taxonomy/service_levels.toml.",
+            |t| t.services.iter().map(|s| s.id.clone()).collect(),
+        )
     }
 
     pub fn critical_system(_: &mut SchemaGenerator) -> Schema {
-        id_enum("Critical system id (重要システム), from config/taxonomy/sectors.toml.", |t| {
-            t.sectors
-                .iter()
-                .flat_map(|s| s.critical_systems.iter().map(|c| c.id.clone()))
-                .collect()
-        })
+        id_enum(
+            "Critical system id (重要システム), from config/taxonomy/sectors.toml.",
+            |t| {
+                t.sectors
+                    .iter()
+                    .flat_map(|s| s.critical_systems.iter().map(|c| c.id.clone()))
+                    .collect()
+            },
+        )
     }
 
     pub fn outcome(_: &mut SchemaGenerator) -> Schema {
-        id_enum("Outcome id (事象の結果), from config/taxonomy/outcomes.toml.", |t| {
-            t.outcomes.iter().map(|o| o.id.clone()).collect()
-        })
+        id_enum(
+            "Outcome id (事象の結果), from config/taxonomy/outcomes.toml.",
+            |t| t.outcomes.iter().map(|o| o.id.clone()).collect(),
+        )
     }
 
     pub fn threat_event(_: &mut SchemaGenerator) -> Schema {
@@ -938,27 +1017,32 @@ pub(crate) mod schema {
     }
 
     pub fn risk_sources(_: &mut SchemaGenerator) -> Schema {
-        array_of(id_enum("Risk source id (リスク源), from config/taxonomy/risk_sources.toml.", |t| {
-            t.risk_sources.iter().map(|r| r.id.clone()).collect()
-        }))
+        array_of(id_enum(
+            "Risk source id (リスク源), from config/taxonomy/risk_sources.toml.",
+            |t| t.risk_sources.iter().map(|r| r.id.clone()).collect(),
+        ))
     }
 
     pub fn thresholds(_: &mut SchemaGenerator) -> Schema {
-        array_of(id_enum("Threshold id, from config/taxonomy/service_levels.toml.", |t| {
-            t.thresholds.iter().map(|r| r.id.clone()).collect()
-        }))
+        array_of(id_enum(
+            "Threshold id, from config/taxonomy/service_levels.toml.",
+            |t| t.thresholds.iter().map(|r| r.id.clone()).collect(),
+        ))
     }
 
     pub fn facility(_: &mut SchemaGenerator) -> Schema {
-        id_enum("Facility id, from the services in config/taxonomy/service_levels.toml.", |t| {
-            let mut ids: Vec<String> = t
-                .services
-                .iter()
-                .flat_map(|s| s.facilities.iter().map(|f| f.id.clone()))
-                .collect();
-            ids.dedup();
-            ids
-        })
+        id_enum(
+            "Facility id, from the services in config/taxonomy/service_levels.toml.",
+            |t| {
+                let mut ids: Vec<String> = t
+                    .services
+                    .iter()
+                    .flat_map(|s| s.facilities.iter().map(|f| f.id.clone()))
+                    .collect();
+                ids.dedup();
+                ids
+            },
+        )
     }
 }
 

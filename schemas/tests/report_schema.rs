@@ -1,6 +1,9 @@
 //! The committed JSON Schema is current, and the example reports pass (or
 //! fail, for the broken ones) both the schema and `Report::validate`.
 
+// Helpers of an integration test: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use isacx_schemas::report::{json_schema, Report, REPORT_SCHEMA_PATH};
@@ -64,7 +67,10 @@ fn schema_errors(instance: &Value) -> Vec<String> {
 #[test]
 fn generated_schema_is_valid_draft_2020_12() {
     let schema = json_schema();
-    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
     jsonschema::meta::validate(&schema).unwrap();
 }
 
@@ -72,7 +78,11 @@ fn generated_schema_is_valid_draft_2020_12() {
 fn example_reports_pass_schema_and_validate() {
     let taxonomy = Taxonomy::builtin().unwrap();
     let files = json_files(&fixtures_dir());
-    assert!(files.len() >= 4, "expected example reports in {}", fixtures_dir().display());
+    assert!(
+        files.len() >= 4,
+        "expected example reports in {}",
+        fixtures_dir().display()
+    );
     let mut langs = std::collections::BTreeSet::new();
     for path in files {
         let value = read_json(&path);
@@ -88,7 +98,10 @@ fn example_reports_pass_schema_and_validate() {
         assert_eq!(again, report, "{}", path.display());
         langs.insert(report.lang.clone());
     }
-    assert!(langs.contains("ja") && langs.contains("en"), "examples in both languages: {langs:?}");
+    assert!(
+        langs.contains("ja") && langs.contains("en"),
+        "examples in both languages: {langs:?}"
+    );
 }
 
 /// Each broken example: the fields `validate` must name, and whether the
@@ -97,27 +110,52 @@ const BROKEN: &[(&str, &[&str], bool)] = &[
     ("negative-users", &["service_impact.users_affected"], true),
     ("unknown-sector", &["sector"], true),
     ("bad-lang-title", &["lang", "title"], true),
-    ("times-out-of-order", &["times.detected", "times.recovered"], false),
-    ("wrong-sector-system", &["critical_system", "cia_impact.confidentiality"], false),
     (
-        "bad-indicators",
-        &["indicators[0].type", "indicators[1].pattern", "indicators[1].valid_until"],
+        "times-out-of-order",
+        &["times.detected", "times.recovered"],
         false,
     ),
-    ("statutory-mismatch", &["statutory.reportable", "statutory.thresholds[0]"], false),
+    (
+        "wrong-sector-system",
+        &["critical_system", "cia_impact.confidentiality"],
+        false,
+    ),
+    (
+        "bad-indicators",
+        &[
+            "indicators[0].type",
+            "indicators[1].pattern",
+            "indicators[1].valid_until",
+        ],
+        false,
+    ),
+    (
+        "statutory-mismatch",
+        &["statutory.reportable", "statutory.thresholds[0]"],
+        false,
+    ),
 ];
 
 #[test]
 fn broken_reports_are_rejected_with_field_paths() {
     let taxonomy = Taxonomy::builtin().unwrap();
     let dir = fixtures_dir().join("broken");
-    assert_eq!(json_files(&dir).len(), BROKEN.len(), "every broken example has an entry in BROKEN");
+    assert_eq!(
+        json_files(&dir).len(),
+        BROKEN.len(),
+        "every broken example has an entry in BROKEN"
+    );
     for (name, fields, schema_rejects) in BROKEN {
         let path = dir.join(format!("{name}.json"));
         let value = read_json(&path);
         let schema = schema_errors(&value);
-        assert_eq!(!schema.is_empty(), *schema_rejects, "{name}: schema errors {schema:#?}");
-        let report: Report = serde_json::from_value(value).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            !schema.is_empty(),
+            *schema_rejects,
+            "{name}: schema errors {schema:#?}"
+        );
+        let report: Report =
+            serde_json::from_value(value).unwrap_or_else(|e| panic!("{name}: {e}"));
         let errors = report.validate(&taxonomy).expect_err(name);
         let mut got: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         got.sort_unstable();

@@ -1,6 +1,9 @@
 //! Report → STIX → report is the identity, for the examples and for
 //! generated reports; the STIX side has the shape the brief promises.
 
+// Helpers of an integration test: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -15,7 +18,9 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 fn fixture(name: &str) -> Report {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reports").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/reports")
+        .join(name);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -47,10 +52,16 @@ fn examples_round_trip() {
 fn incident_shape() {
     let report = fixture("ja-telecom-ddos.json");
     let objects = report.to_stix_objects().unwrap();
-    let json: Vec<Value> = objects.iter().map(|o| serde_json::to_value(o).unwrap()).collect();
+    let json: Vec<Value> = objects
+        .iter()
+        .map(|o| serde_json::to_value(o).unwrap())
+        .collect();
     let incident = &json[0];
     assert_eq!(incident["type"], "incident");
-    assert_eq!(incident["id"], "incident--5b084eed-60f7-4940-9a4c-e92d63617d2d");
+    assert_eq!(
+        incident["id"],
+        "incident--5b084eed-60f7-4940-9a4c-e92d63617d2d"
+    );
     assert_eq!(incident["name"], report.title);
     assert_eq!(incident["description"], report.description);
     assert_eq!(incident["created"], "2026-11-20T03:00:00.000Z");
@@ -66,10 +77,16 @@ fn incident_shape() {
     assert_eq!(ours["extension_type"], "property-extension");
     assert_eq!(ours["sector"], "information_communications");
     assert_eq!(ours["statutory"]["thresholds"][0], "telecom_30000_users_2h");
-    assert!(ours.get("title").is_none() && ours.get("tlp").is_none(), "STIX-native fields are not duplicated");
+    assert!(
+        ours.get("title").is_none() && ours.get("tlp").is_none(),
+        "STIX-native fields are not duplicated"
+    );
 
     // Two indicators, two `indicates` relationships to the incident.
-    let rels: Vec<&Value> = json.iter().filter(|o| o["type"] == "relationship").collect();
+    let rels: Vec<&Value> = json
+        .iter()
+        .filter(|o| o["type"] == "relationship")
+        .collect();
     assert_eq!(rels.len(), 2);
     for (rel, ind) in rels.iter().zip(&report.indicators) {
         assert_eq!(rel["relationship_type"], "indicates");
@@ -93,7 +110,10 @@ fn incident_shape() {
         .map(|o| o["relationship_type"].as_str().unwrap())
         .collect();
     assert_eq!(types, ["indicates", "related-to"]);
-    assert_eq!(json[0]["extensions"][INCIDENT_CORE_EXTENSION_ID]["determination"], "suspected");
+    assert_eq!(
+        json[0]["extensions"][INCIDENT_CORE_EXTENSION_ID]["determination"],
+        "suspected"
+    );
 }
 
 #[test]
@@ -103,7 +123,10 @@ fn extension_definition_and_identity() {
     assert_eq!(def["id"], REPORT_EXTENSION_ID);
     assert_eq!(def["spec_version"], "2.1");
     assert_eq!(def["name"], "isacx incident report");
-    assert_eq!(def["extension_types"], serde_json::json!(["property-extension"]));
+    assert_eq!(
+        def["extension_types"],
+        serde_json::json!(["property-extension"])
+    );
     assert_eq!(def["schema"], REPORT_SCHEMA_URL);
     assert_eq!(def["created_by_ref"], ISACX_IDENTITY_ID);
     assert!(def["created"].as_str().unwrap().ends_with(".000Z"));
@@ -112,8 +135,14 @@ fn extension_definition_and_identity() {
     assert_eq!(identity["id"], ISACX_IDENTITY_ID);
     assert_eq!(identity["identity_class"], "system");
 
-    let bundle = serde_json::to_value(fixture("en-gas-near-miss.json").to_stix_bundle().unwrap()).unwrap();
-    let ids: Vec<&str> = bundle["objects"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+    let bundle =
+        serde_json::to_value(fixture("en-gas-near-miss.json").to_stix_bundle().unwrap()).unwrap();
+    let ids: Vec<&str> = bundle["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
     assert!(ids.contains(&REPORT_EXTENSION_ID) && ids.contains(&ISACX_IDENTITY_ID));
     assert!(ids.contains(&Tlp::Clear.marking_id()));
 }
@@ -124,8 +153,11 @@ fn from_stix_errors() {
 
     let report = fixture("ja-telecom-ddos.json");
     let mut objects = report.to_stix_objects().unwrap();
-    let without_indicator: Vec<StixObject> =
-        objects.iter().filter(|o| o.type_name() != "indicator").cloned().collect();
+    let without_indicator: Vec<StixObject> = objects
+        .iter()
+        .filter(|o| o.type_name() != "indicator")
+        .cloned()
+        .collect();
     assert!(matches!(
         Report::from_stix(&without_indicator),
         Err(StixMappingError::MissingIndicator(_))
@@ -134,7 +166,9 @@ fn from_stix_errors() {
     let mut other = fixture("en-gas-near-miss.json");
     other.title = "another".into();
     objects.extend(other.to_stix_objects().unwrap());
-    assert!(matches!(Report::from_stix(&objects), Err(StixMappingError::SeveralReports(ids)) if ids.len() == 2));
+    assert!(
+        matches!(Report::from_stix(&objects), Err(StixMappingError::SeveralReports(ids)) if ids.len() == 2)
+    );
 
     let mut bare = fixture("en-gas-near-miss.json").to_stix_objects().unwrap();
     if let StixObject::Incident(i) = &mut bare[0] {
@@ -148,21 +182,35 @@ fn from_stix_errors() {
             ext.insert(REPORT_EXTENSION_ID.into(), serde_json::json!({"kind": 7}));
         }
     }
-    assert!(matches!(Report::from_stix(&broken), Err(StixMappingError::BadExtension(_))));
+    assert!(matches!(
+        Report::from_stix(&broken),
+        Err(StixMappingError::BadExtension(_))
+    ));
 }
 
 // ---- generated reports ------------------------------------------------------
 
 fn time() -> impl Strategy<Value = DateTime<Utc>> {
     // 1970–2100, any nanosecond: the mapping must keep every digit.
-    (0i64..4_102_444_800, 0u32..1_000_000_000, any::<bool>()).prop_map(|(secs, nanos, millis_only)| {
-        let nanos = if millis_only { nanos / 1_000_000 * 1_000_000 } else { nanos };
-        Utc.timestamp_opt(secs, nanos).single().unwrap_or_default()
-    })
+    (0i64..4_102_444_800, 0u32..1_000_000_000, any::<bool>()).prop_map(
+        |(secs, nanos, millis_only)| {
+            let nanos = if millis_only {
+                nanos / 1_000_000 * 1_000_000
+            } else {
+                nanos
+            };
+            Utc.timestamp_opt(secs, nanos).single().unwrap_or_default()
+        },
+    )
 }
 
 fn text() -> impl Strategy<Value = String> {
-    prop_oneof![Just(String::new()), "[a-zA-Z0-9 ]{1,20}", "\\PC{1,30}", Just("障害の報告：\"引用\"\n改行".to_owned())]
+    prop_oneof![
+        Just(String::new()),
+        "[a-zA-Z0-9 ]{1,20}",
+        "\\PC{1,30}",
+        Just("障害の報告：\"引用\"\n改行".to_owned())
+    ]
 }
 
 fn opt_text() -> impl Strategy<Value = Option<String>> {

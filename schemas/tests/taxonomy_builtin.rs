@@ -1,6 +1,9 @@
 //! The committed taxonomy: shape, lookups, cross-checks of overrides, and
 //! the statutory-threshold evaluation.
 
+// Helpers of an integration test: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 use isacx_schemas::report::{Report, ReportKind};
@@ -11,7 +14,9 @@ fn builtin() -> Taxonomy {
 }
 
 fn fixture(name: &str) -> Report {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reports").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/reports")
+        .join(name);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -38,23 +43,43 @@ fn the_thirteen_sectors() {
         ]
     );
     assert!(t.sectors.iter().all(|s| !s.critical_systems.is_empty()));
-    assert_eq!(t.sector("government").unwrap().ja, "政府・行政サービス（地方公共団体を含む）");
+    assert_eq!(
+        t.sector("government").unwrap().ja,
+        "政府・行政サービス（地方公共団体を含む）"
+    );
 }
 
 #[test]
 fn lookups() {
     let t = builtin();
     let (sector, system) = t.critical_system("gas_plant_control").unwrap();
-    assert_eq!((sector.id.as_str(), system.ja.as_str()), ("gas", "プラント制御システム"));
-    assert_eq!(t.critical_system("chemical_plant_control").unwrap().0.id, "chemical");
+    assert_eq!(
+        (sector.id.as_str(), system.ja.as_str()),
+        ("gas", "プラント制御システム")
+    );
+    assert_eq!(
+        t.critical_system("chemical_plant_control").unwrap().0.id,
+        "chemical"
+    );
 
     let path: Vec<&str> = t
         .threat_event_path("denial_of_service_distributed")
         .iter()
         .map(|e| e.id.as_str())
         .collect();
-    assert_eq!(path, ["denial_of_service_distributed", "denial_of_service", "external_fraud", "attack"]);
-    assert_eq!(t.threat_event("human").unwrap().level, ThreatLevel::Category);
+    assert_eq!(
+        path,
+        [
+            "denial_of_service_distributed",
+            "denial_of_service",
+            "external_fraud",
+            "attack"
+        ]
+    );
+    assert_eq!(
+        t.threat_event("human").unwrap().level,
+        ThreatLevel::Category
+    );
 
     let leak = t.outcome("data_leaked").unwrap();
     assert!(leak.confidentiality && !leak.integrity && !leak.availability);
@@ -62,11 +87,19 @@ fn lookups() {
     assert_eq!(stopped.resources.len(), t.resources.len());
 
     let usb = t.risk_source("removable_media_connectable").unwrap();
-    assert_eq!(usb.threat_events, ["malware", "unauthorized_use", "unauthorized_removal"]);
+    assert_eq!(
+        usb.threat_events,
+        ["malware", "unauthorized_use", "unauthorized_removal"]
+    );
     assert!(!usb.inferred);
     for r in &t.risk_sources {
         for e in &r.threat_events {
-            assert_eq!(t.threat_event(e).unwrap().level, ThreatLevel::Event, "{}", r.id);
+            assert_eq!(
+                t.threat_event(e).unwrap().level,
+                ThreatLevel::Event,
+                "{}",
+                r.id
+            );
         }
     }
     assert!(t.services_of("finance").count() >= 10);
@@ -80,18 +113,38 @@ fn numeric_thresholds_are_the_seeds() {
         .thresholds
         .iter()
         .filter(|th| !th.is_text_only())
-        .map(|th| (th.id.as_str(), th.all.iter().map(|c| (c.metric, c.at_least)).collect()))
+        .map(|th| {
+            (
+                th.id.as_str(),
+                th.all.iter().map(|c| (c.metric, c.at_least)).collect(),
+            )
+        })
         .collect();
     use Metric::*;
     assert_eq!(
         numeric,
         [
-            ("telecom_30000_users_2h", vec![(UsersAffected, 30000.0), (DurationMinutes, 120.0)]),
-            ("broadcast_core_equipment_15min", vec![(DurationMinutes, 15.0)]),
-            ("broadcast_specified_terrestrial_15min", vec![(DurationMinutes, 15.0)]),
+            (
+                "telecom_30000_users_2h",
+                vec![(UsersAffected, 30000.0), (DurationMinutes, 120.0)]
+            ),
+            (
+                "broadcast_core_equipment_15min",
+                vec![(DurationMinutes, 15.0)]
+            ),
+            (
+                "broadcast_specified_terrestrial_15min",
+                vec![(DurationMinutes, 15.0)]
+            ),
             ("broadcast_relay_station_2h", vec![(DurationMinutes, 120.0)]),
-            ("cable_tv_30000_users_2h", vec![(UsersAffected, 30000.0), (DurationMinutes, 120.0)]),
-            ("electricity_100000kw_10min", vec![(SupplyLossKw, 100000.0), (DurationMinutes, 10.0)]),
+            (
+                "cable_tv_30000_users_2h",
+                vec![(UsersAffected, 30000.0), (DurationMinutes, 120.0)]
+            ),
+            (
+                "electricity_100000kw_10min",
+                vec![(SupplyLossKw, 100000.0), (DurationMinutes, 10.0)]
+            ),
             ("gas_30_households", vec![(HouseholdsAffected, 30.0)]),
         ]
     );
@@ -116,7 +169,10 @@ fn incident(sector: &str, service: Option<&str>) -> Report {
 }
 
 fn hit_ids(t: &Taxonomy, r: &Report) -> Vec<String> {
-    t.evaluate_thresholds(r).into_iter().map(|h| h.threshold).collect()
+    t.evaluate_thresholds(r)
+        .into_iter()
+        .map(|h| h.threshold)
+        .collect()
 }
 
 #[test]
@@ -156,7 +212,10 @@ fn duration_defaults_to_occurrence_until_recovery() {
     // The fixture's times: occurred 01:00, recovered 04:00 → 180 minutes.
     assert_eq!(hit_ids(&t, &r), ["telecom_30000_users_2h"]);
     r.times.recovered = None;
-    assert!(hit_ids(&t, &r).is_empty(), "no recovery, no stated duration: not crossed");
+    assert!(
+        hit_ids(&t, &r).is_empty(),
+        "no recovery, no stated duration: not crossed"
+    );
 }
 
 #[test]
@@ -168,7 +227,10 @@ fn electricity_and_gas_thresholds() {
     let hits = t.evaluate_thresholds(&r);
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].threshold, "electricity_100000kw_10min");
-    assert_eq!(hits[0].regulations[0].ja, "電気関係報告規則（事故報告）第３条");
+    assert_eq!(
+        hits[0].regulations[0].ja,
+        "電気関係報告規則（事故報告）第３条"
+    );
     r.service_impact.supply_loss_kw = Some(99_999.5);
     assert!(hit_ids(&t, &r).is_empty());
 
@@ -189,12 +251,21 @@ fn broadcasting_facility_decides_the_level() {
     let mut r = incident("information_communications", Some("broadcasting"));
     r.service_impact.duration_minutes = Some(20);
     r.service_impact.facility = Some("relay_station_radio_equipment".to_owned());
-    assert!(hit_ids(&t, &r).is_empty(), "relay stations: 2 h, not 15 min");
+    assert!(
+        hit_ids(&t, &r).is_empty(),
+        "relay stations: 2 h, not 15 min"
+    );
 
     r.service_impact.facility = None;
     let hits = t.evaluate_thresholds(&r);
     let ids: Vec<&str> = hits.iter().map(|h| h.threshold.as_str()).collect();
-    assert_eq!(ids, ["broadcast_core_equipment_15min", "broadcast_specified_terrestrial_15min"]);
+    assert_eq!(
+        ids,
+        [
+            "broadcast_core_equipment_15min",
+            "broadcast_specified_terrestrial_15min"
+        ]
+    );
     assert!(hits.iter().all(|h| h.facility_assumed));
 }
 
@@ -247,8 +318,10 @@ fn write(dir: &Path, name: &str, text: &str) {
 #[test]
 fn override_directory_replaces_only_the_files_it_has() {
     let dir = tempfile::tempdir().unwrap();
-    let builtin_sectors =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/taxonomy/sectors.toml")).unwrap();
+    let builtin_sectors = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/taxonomy/sectors.toml"),
+    )
+    .unwrap();
     write(
         dir.path(),
         "sectors.toml",
@@ -258,7 +331,10 @@ fn override_directory_replaces_only_the_files_it_has() {
     );
     let t = Taxonomy::load(dir.path()).unwrap();
     assert_eq!(t.sectors.len(), 14);
-    assert_eq!(t.critical_system("airport_baggage").unwrap().0.id, "airports");
+    assert_eq!(
+        t.critical_system("airport_baggage").unwrap().0.id,
+        "airports"
+    );
     assert_eq!(t.thresholds, builtin().thresholds);
 }
 
@@ -280,9 +356,20 @@ fn cross_references_are_checked() {
          [[risk_source]]\nid = \"x\"\nclass = \"nope\"\nja = \"施錠未実施\"\nen = \"x\"\nthreat_events = [\"malware\"]\n",
     );
     let p = problems(dir.path());
-    assert!(p.iter().any(|m| m.contains("unknown threat event \"alien_invasion\"")), "{p:#?}");
-    assert!(p.iter().any(|m| m.contains("risk source id \"x\" is used 2 times")), "{p:#?}");
-    assert!(p.iter().any(|m| m.contains("unknown class \"nope\"")), "{p:#?}");
+    assert!(
+        p.iter()
+            .any(|m| m.contains("unknown threat event \"alien_invasion\"")),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.contains("risk source id \"x\" is used 2 times")),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter().any(|m| m.contains("unknown class \"nope\"")),
+        "{p:#?}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     write(
@@ -293,12 +380,24 @@ fn cross_references_are_checked() {
          all = [{ metric = \"users_affected\", at_least = -1 }]\n",
     );
     let p = problems(dir.path());
-    assert!(p.iter().any(|m| m.contains("threshold \"t\" has unknown sector \"nuclear\"")), "{p:#?}");
-    assert!(p.iter().any(|m| m.contains("unknown regulation \"missing_law\"")), "{p:#?}");
+    assert!(
+        p.iter()
+            .any(|m| m.contains("threshold \"t\" has unknown sector \"nuclear\"")),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.contains("unknown regulation \"missing_law\"")),
+        "{p:#?}"
+    );
     assert!(p.iter().any(|m| m.contains("non-negative")), "{p:#?}");
 
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "threat_events.toml", "[[threat_event]]\nid = \"Bad-Id\"\nlevel = \"event\"\nja = \"x\"\nen = \"x\"\n");
+    write(
+        dir.path(),
+        "threat_events.toml",
+        "[[threat_event]]\nid = \"Bad-Id\"\nlevel = \"event\"\nja = \"x\"\nen = \"x\"\n",
+    );
     let p = problems(dir.path());
     assert!(p.iter().any(|m| m.contains("not snake_case")), "{p:#?}");
     assert!(p.iter().any(|m| m.contains("without a parent")), "{p:#?}");
@@ -312,8 +411,18 @@ fn unreadable_or_malformed_files_are_errors_not_panics() {
     ));
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "outcomes.toml", "[[outcome]]\nid = 1\n");
-    assert!(matches!(Taxonomy::load(dir.path()), Err(TaxonomyError::Parse { .. })));
+    assert!(matches!(
+        Taxonomy::load(dir.path()),
+        Err(TaxonomyError::Parse { .. })
+    ));
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "sectors.toml", "[[sector]]\nid = \"a\"\nja = \"a\"\nen = \"a\"\nunknown_key = 1\n");
-    assert!(matches!(Taxonomy::load(dir.path()), Err(TaxonomyError::Parse { .. })));
+    write(
+        dir.path(),
+        "sectors.toml",
+        "[[sector]]\nid = \"a\"\nja = \"a\"\nen = \"a\"\nunknown_key = 1\n",
+    );
+    assert!(matches!(
+        Taxonomy::load(dir.path()),
+        Err(TaxonomyError::Parse { .. })
+    ));
 }

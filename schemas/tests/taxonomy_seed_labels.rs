@@ -5,6 +5,9 @@
 //! says so and passes. The comparison ignores whitespace because the
 //! extraction breaks lines (and table cells) in the middle of words.
 
+// Helpers of an integration test: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 fn seed_dir() -> PathBuf {
@@ -22,7 +25,9 @@ fn ja_labels(value: &toml::Value, path: &str, out: &mut Vec<(String, String)>) {
             for (key, v) in table {
                 let here = format!("{path}.{key}");
                 match v {
-                    toml::Value::String(s) if key == "ja" || key == "note_ja" => out.push((here, s.clone())),
+                    toml::Value::String(s) if key == "ja" || key == "note_ja" => {
+                        out.push((here, s.clone()))
+                    }
                     _ => ja_labels(v, &here, out),
                 }
             }
@@ -77,6 +82,13 @@ fn every_ja_label_occurs_in_the_seed() {
             }
         }
     }
-    assert!(checked > 300, "only {checked} labels found; did the files move?");
-    assert!(missing.is_empty(), "labels not found in the seed:\n{}", missing.join("\n"));
+    assert!(
+        checked > 300,
+        "only {checked} labels found; did the files move?"
+    );
+    assert!(
+        missing.is_empty(),
+        "labels not found in the seed:\n{}",
+        missing.join("\n")
+    );
 }

@@ -32,9 +32,7 @@ pub const REPORT_SCHEMA_URL: &str =
     "https://isacx.example/schemas/json/incident-report.schema.json";
 
 /// What kind of 情報連絡 this is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
     /// 障害: an outage or security incident that happened.
@@ -57,9 +55,7 @@ impl ReportKind {
 
 /// How far the submitter may be named in what is shared (DESIGN.md:
 /// attribution is opt-in).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Attribution {
     /// Neither the member nor its sector is shown.
@@ -282,7 +278,8 @@ impl Report {
             })
             .unwrap_or_default();
         for hit in &hits {
-            if !hit.service_assumed && !hit.facility_assumed && !thresholds.contains(&hit.threshold) {
+            if !hit.service_assumed && !hit.facility_assumed && !thresholds.contains(&hit.threshold)
+            {
                 thresholds.push(hit.threshold.clone());
             }
         }

@@ -26,8 +26,7 @@ use crate::stix::{
 use crate::tlp::Tlp;
 
 /// Our extension definition: carries the report fields STIX has no place for.
-pub const REPORT_EXTENSION_ID: &str =
-    "extension-definition--2d47e858-876d-4d2a-95c3-0d99ee420ee1";
+pub const REPORT_EXTENSION_ID: &str = "extension-definition--2d47e858-876d-4d2a-95c3-0d99ee420ee1";
 /// The isacx project identity that authors [`extension_definition`].
 pub const ISACX_IDENTITY_ID: &str = "identity--e78533ee-6dfc-4cf4-977c-b686b2923680";
 /// Incident Core community extension (OASIS cti-stix-common-objects).
@@ -101,7 +100,7 @@ fn fixed_timestamp() -> StixTimestamp {
 
 /// Keeps every digit the instant has, but no more than STIX needs.
 fn timestamp(instant: DateTime<Utc>) -> StixTimestamp {
-    if instant.nanosecond() % 1_000_000 == 0 {
+    if instant.nanosecond().is_multiple_of(1_000_000) {
         StixTimestamp::from_datetime_millis(instant)
     } else {
         StixTimestamp::from_datetime_nanos(instant)
@@ -114,8 +113,10 @@ pub fn isacx_identity() -> Identity {
     identity.common.id = StixId::from(ISACX_IDENTITY_ID);
     identity.common.created = fixed_timestamp();
     identity.common.modified = fixed_timestamp();
-    identity.description =
-        Some("The isacx information-sharing exchange software (author of its STIX extensions).".to_owned());
+    identity.description = Some(
+        "The isacx information-sharing exchange software (author of its STIX extensions)."
+            .to_owned(),
+    );
     identity
 }
 
@@ -171,7 +172,11 @@ fn incident_core(report: &Report) -> Value {
     if let Some(n) = report.service_impact.users_affected.filter(|n| *n >= 0) {
         counts.insert("users".into(), n.into());
     }
-    if let Some(n) = report.service_impact.households_affected.filter(|n| *n >= 0) {
+    if let Some(n) = report
+        .service_impact
+        .households_affected
+        .filter(|n| *n >= 0)
+    {
         counts.insert("households".into(), n.into());
     }
     if !counts.is_empty() {
@@ -207,10 +212,15 @@ impl Report {
             statutory: self.statutory.clone(),
             attribution: self.attribution,
             follow_up_contact: self.follow_up_contact.clone(),
-            indicator_refs: self.indicators.iter().map(|o| o.id_str().to_owned()).collect(),
+            indicator_refs: self
+                .indicators
+                .iter()
+                .map(|o| o.id_str().to_owned())
+                .collect(),
             empty_title: self.title.is_empty(),
         };
-        let ext = serde_json::to_value(&ext).map_err(|e| StixMappingError::Serialise(e.to_string()))?;
+        let ext =
+            serde_json::to_value(&ext).map_err(|e| StixMappingError::Serialise(e.to_string()))?;
         let mut extensions = Map::new();
         extensions.insert(INCIDENT_CORE_EXTENSION_ID.to_owned(), incident_core(self));
         extensions.insert(REPORT_EXTENSION_ID.to_owned(), ext);
@@ -241,7 +251,8 @@ impl Report {
             };
             let source = indicator.id();
             let mut rel = Relationship::new(relationship_type, source.clone(), incident_id.clone());
-            rel.common.id = relationship_id(incident_id.as_str(), relationship_type, source.as_str());
+            rel.common.id =
+                relationship_id(incident_id.as_str(), relationship_type, source.as_str());
             rel.common.created = timestamp(self.modified);
             rel.common.modified = timestamp(self.modified);
             rel.common.object_marking_refs = vec![StixId::from(self.tlp.marking_id())];
@@ -305,8 +316,14 @@ impl Report {
             .ok_or(StixMappingError::NoReport)?;
         let ext: ReportExtension = serde_json::from_value(ext_value.clone())
             .map_err(|e| StixMappingError::BadExtension(e.to_string()))?;
-        let tlp = Tlp::of_marking_refs(incident.common.object_marking_refs.iter().map(StixId::as_str))
-            .ok_or(StixMappingError::NoTlp)?;
+        let tlp = Tlp::of_marking_refs(
+            incident
+                .common
+                .object_marking_refs
+                .iter()
+                .map(StixId::as_str),
+        )
+        .ok_or(StixMappingError::NoTlp)?;
         let indicators = ext
             .indicator_refs
             .iter()

@@ -28,7 +28,10 @@ pub(super) fn check(r: &Report, t: &Taxonomy) -> Vec<FieldError> {
         e.push("modified", "must not be before created");
     }
     if !is_language_tag(&r.lang) {
-        e.push("lang", format!("{:?} is not a language tag such as ja or en", r.lang));
+        e.push(
+            "lang",
+            format!("{:?} is not a language tag such as ja or en", r.lang),
+        );
     }
     if r.title.trim().is_empty() {
         e.push("title", "must not be empty");
@@ -50,7 +53,10 @@ pub(super) fn check(r: &Report, t: &Taxonomy) -> Vec<FieldError> {
         }
         if let Some(email) = email {
             if !is_email(email) {
-                e.push("follow_up_contact.email", format!("{email:?} is not an e-mail address"));
+                e.push(
+                    "follow_up_contact.email",
+                    format!("{email:?} is not an e-mail address"),
+                );
             }
         }
         if let Some(phone) = phone {
@@ -59,7 +65,10 @@ pub(super) fn check(r: &Report, t: &Taxonomy) -> Vec<FieldError> {
                 .chars()
                 .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'));
             if !allowed || digits < 5 {
-                e.push("follow_up_contact.phone", format!("{phone:?} is not a phone number"));
+                e.push(
+                    "follow_up_contact.phone",
+                    format!("{phone:?} is not a phone number"),
+                );
             }
         }
     }
@@ -76,7 +85,10 @@ fn check_taxonomy(r: &Report, t: &Taxonomy, e: &mut Errors) {
             None => e.push("service", format!("unknown service {id:?}")),
             Some(s) if sector.is_some() && s.sector != r.sector => e.push(
                 "service",
-                format!("service {id:?} belongs to sector {:?}, not {:?}", s.sector, r.sector),
+                format!(
+                    "service {id:?} belongs to sector {:?}, not {:?}",
+                    s.sector, r.sector
+                ),
             ),
             Some(_) => {}
         }
@@ -86,7 +98,10 @@ fn check_taxonomy(r: &Report, t: &Taxonomy, e: &mut Errors) {
             None => e.push("critical_system", format!("unknown critical system {id:?}")),
             Some((s, _)) if sector.is_some() && s.id != r.sector => e.push(
                 "critical_system",
-                format!("critical system {id:?} belongs to sector {:?}, not {:?}", s.id, r.sector),
+                format!(
+                    "critical system {id:?} belongs to sector {:?}, not {:?}",
+                    s.id, r.sector
+                ),
             ),
             Some(_) => {}
         }
@@ -96,7 +111,11 @@ fn check_taxonomy(r: &Report, t: &Taxonomy, e: &mut Errors) {
             None => e.push("outcome", format!("unknown outcome {id:?}")),
             Some(o) => {
                 let flags = [
-                    ("confidentiality", o.confidentiality, r.cia_impact.confidentiality),
+                    (
+                        "confidentiality",
+                        o.confidentiality,
+                        r.cia_impact.confidentiality,
+                    ),
                     ("integrity", o.integrity, r.cia_impact.integrity),
                     ("availability", o.availability, r.cia_impact.availability),
                 ];
@@ -119,9 +138,15 @@ fn check_taxonomy(r: &Report, t: &Taxonomy, e: &mut Errors) {
     let mut seen = BTreeSet::new();
     for (i, id) in r.risk_sources.iter().enumerate() {
         if t.risk_source(id).is_none() {
-            e.push(format!("risk_sources[{i}]"), format!("unknown risk source {id:?}"));
+            e.push(
+                format!("risk_sources[{i}]"),
+                format!("unknown risk source {id:?}"),
+            );
         } else if !seen.insert(id.as_str()) {
-            e.push(format!("risk_sources[{i}]"), format!("{id:?} is listed twice"));
+            e.push(
+                format!("risk_sources[{i}]"),
+                format!("{id:?} is listed twice"),
+            );
         }
     }
 }
@@ -138,7 +163,10 @@ fn check_times(r: &Report, e: &mut Errors) {
         let Some(time) = time else { continue };
         if let Some((before, at)) = latest {
             if time < at {
-                e.push(format!("times.{name}"), format!("must not be before times.{before}"));
+                e.push(
+                    format!("times.{name}"),
+                    format!("must not be before times.{before}"),
+                );
                 continue;
             }
         }
@@ -187,7 +215,10 @@ fn check_service_impact(r: &Report, t: &Taxonomy, e: &mut Errors) {
 fn check_statutory(r: &Report, t: &Taxonomy, e: &mut Errors) {
     let Some(s) = &r.statutory else { return };
     if !s.reportable && !s.thresholds.is_empty() {
-        e.push("statutory.reportable", "must be true when thresholds are named");
+        e.push(
+            "statutory.reportable",
+            "must be true when thresholds are named",
+        );
     }
     let mut seen = BTreeSet::new();
     for (i, id) in s.thresholds.iter().enumerate() {
@@ -196,9 +227,14 @@ fn check_statutory(r: &Report, t: &Taxonomy, e: &mut Errors) {
             None => e.push(field, format!("unknown threshold {id:?}")),
             Some(th) if th.sector != r.sector => e.push(
                 field,
-                format!("threshold {id:?} is for sector {:?}, not {:?}", th.sector, r.sector),
+                format!(
+                    "threshold {id:?} is for sector {:?}, not {:?}",
+                    th.sector, r.sector
+                ),
             ),
-            Some(_) if !seen.insert(id.as_str()) => e.push(field, format!("{id:?} is listed twice")),
+            Some(_) if !seen.insert(id.as_str()) => {
+                e.push(field, format!("{id:?} is listed twice"))
+            }
             Some(_) => {}
         }
     }
@@ -219,9 +255,9 @@ fn check_indicators(objects: &[StixObject], e: &mut Errors) {
             );
         }
         let id = object.id_str().to_owned();
-        let prefix_ok = id
-            .split_once("--")
-            .is_some_and(|(prefix, uuid)| prefix == type_name && uuid::Uuid::parse_str(uuid).is_ok());
+        let prefix_ok = id.split_once("--").is_some_and(|(prefix, uuid)| {
+            prefix == type_name && uuid::Uuid::parse_str(uuid).is_ok()
+        });
         if !prefix_ok {
             e.push(at("id"), format!("{id:?} is not a {type_name} id"));
         } else if !ids.insert(id.clone()) {
@@ -253,7 +289,8 @@ fn is_language_tag(tag: &str) -> bool {
     let lang_ok = parts
         .next()
         .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
-    lang_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    lang_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 fn is_email(s: &str) -> bool {
