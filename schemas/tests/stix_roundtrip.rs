@@ -1,4 +1,5 @@
 //! Known and unknown STIX objects survive JSON round-trips unchanged.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
 
 use isacx_schemas::stix::{Bundle, Indicator, StixObject};
 use serde_json::{json, Value};
