@@ -126,6 +126,7 @@ const BROKEN: &[(&str, &[&str], bool)] = &[
             "indicators[0].type",
             "indicators[1].pattern",
             "indicators[1].valid_until",
+            "indicators[2].pattern",
         ],
         false,
     ),

@@ -269,6 +269,10 @@ fn check_indicators(objects: &[StixObject], e: &mut Errors) {
             }
             if ind.pattern.trim().is_empty() {
                 e.push(at("pattern"), "must not be empty");
+            } else if ind.pattern_type == "stix" {
+                if let Err(err) = crate::pattern::parse_pattern(&ind.pattern) {
+                    e.push(at("pattern"), format!("not a STIX pattern: {err}"));
+                }
             }
             if ind.pattern_type.trim().is_empty() {
                 e.push(at("pattern_type"), "must not be empty");
