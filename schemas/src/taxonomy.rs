@@ -1034,12 +1034,12 @@ pub(crate) mod schema {
         id_enum(
             "Facility id, from the services in config/taxonomy/service_levels.toml.",
             |t| {
-                let mut ids: Vec<String> = t
-                    .services
-                    .iter()
-                    .flat_map(|s| s.facilities.iter().map(|f| f.id.clone()))
-                    .collect();
-                ids.dedup();
+                let mut ids: Vec<String> = Vec::new();
+                for f in t.services.iter().flat_map(|s| &s.facilities) {
+                    if !ids.contains(&f.id) {
+                        ids.push(f.id.clone());
+                    }
+                }
                 ids
             },
         )
