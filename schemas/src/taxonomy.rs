@@ -484,6 +484,16 @@ impl Taxonomy {
         path
     }
 
+    /// The nodes directly under `id` (the categories for `None`), in file order.
+    pub fn threat_event_children<'a>(
+        &'a self,
+        id: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a ThreatEvent> {
+        self.threat_events
+            .iter()
+            .filter(move |t| t.parent.as_deref() == id)
+    }
+
     pub fn outcome(&self, id: &str) -> Option<&Outcome> {
         self.outcomes.iter().find(|o| o.id == id)
     }

@@ -80,6 +80,12 @@ fn lookups() {
         t.threat_event("human").unwrap().level,
         ThreatLevel::Category
     );
+    let roots: Vec<&str> = t
+        .threat_event_children(None)
+        .map(|e| e.id.as_str())
+        .collect();
+    assert_eq!(roots, ["attack", "non_attack", "human"]);
+    assert_eq!(t.threat_event_children(Some("insider_fraud")).count(), 4);
 
     let leak = t.outcome("data_leaked").unwrap();
     assert!(leak.confidentiality && !leak.integrity && !leak.availability);
