@@ -83,3 +83,35 @@ fn collect_comparison(
         }
     }
 }
+
+impl Pattern {
+    /// Every comparison in the pattern, in order, wherever it sits.
+    pub fn comparisons(&self) -> Vec<&Comparison> {
+        let mut found = Vec::new();
+        walk_observation(&self.expression, &mut found);
+        found
+    }
+}
+
+fn walk_observation<'a>(expression: &'a ObservationExpression, found: &mut Vec<&'a Comparison>) {
+    match expression {
+        ObservationExpression::Observation(comparison) => walk_comparison(comparison, found),
+        ObservationExpression::And(left, right)
+        | ObservationExpression::Or(left, right)
+        | ObservationExpression::FollowedBy(left, right) => {
+            walk_observation(left, found);
+            walk_observation(right, found);
+        }
+        ObservationExpression::Qualified(inner, _) => walk_observation(inner, found),
+    }
+}
+
+fn walk_comparison<'a>(expression: &'a ComparisonExpression, found: &mut Vec<&'a Comparison>) {
+    match expression {
+        ComparisonExpression::Comparison(comparison) => found.push(comparison),
+        ComparisonExpression::And(left, right) | ComparisonExpression::Or(left, right) => {
+            walk_comparison(left, found);
+            walk_comparison(right, found);
+        }
+    }
+}

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::Report;
 use crate::error::FieldError;
+use crate::stix::validate::ValidationOptions;
 use crate::stix::{ObjectKind, StixObject};
 use crate::taxonomy::Taxonomy;
 
@@ -255,34 +256,22 @@ fn check_indicators(objects: &[StixObject], e: &mut Errors) {
             );
         }
         let id = object.id_str().to_owned();
-        let prefix_ok = id.split_once("--").is_some_and(|(prefix, uuid)| {
-            prefix == type_name && uuid::Uuid::parse_str(uuid).is_ok()
-        });
-        if !prefix_ok {
-            e.push(at("id"), format!("{id:?} is not a {type_name} id"));
-        } else if !ids.insert(id.clone()) {
+        if !ids.insert(id.clone()) {
             e.push(at("id"), format!("{id:?} appears twice"));
         }
-        if let StixObject::Indicator(ind) = object {
-            if ind.common.spec_version != crate::stix::SPEC_VERSION {
-                e.push(at("spec_version"), "must be \"2.1\"");
-            }
-            if ind.pattern.trim().is_empty() {
-                e.push(at("pattern"), "must not be empty");
-            } else if ind.pattern_type == "stix" {
-                if let Err(err) = crate::pattern::parse_pattern(&ind.pattern) {
-                    e.push(at("pattern"), format!("not a STIX pattern: {err}"));
-                }
-            }
-            if ind.pattern_type.trim().is_empty() {
-                e.push(at("pattern_type"), "must not be empty");
-            }
-            if ind.valid_until.is_some_and(|until| until <= ind.valid_from) {
-                e.push(at("valid_until"), "must be later than valid_from");
-            }
-            if ind.common.modified < ind.common.created {
-                e.push(at("modified"), "must not be before created");
-            }
+        // The STIX rules (ids, timestamps, per-type properties, pattern
+        // grammar) come from the stix module. Members' tools may mint UUIDv4
+        // ids for observables, so the recommended-id-version rule is relaxed.
+        let options = ValidationOptions {
+            require_recommended_id_versions: false,
+        };
+        for err in object.validate_with(options) {
+            let field = if err.path.is_empty() {
+                format!("indicators[{i}]")
+            } else {
+                at(&err.path)
+            };
+            e.push(field, err.message);
         }
     }
 }

@@ -27,4 +27,7 @@ pub use object::{Bundle, ObjectKind, StixObject, VersionKey};
 pub use sco::*;
 pub use sdo::*;
 pub use timestamp::{StixTimestamp, TimestampError};
-pub use validate::{validate_bundle_json, validate_object_json, ValidationError};
+pub use validate::{
+    bundle_from_json, bundle_from_json_with, bundle_from_str, object_from_json,
+    object_from_json_with, ValidationError, ValidationOptions,
+};

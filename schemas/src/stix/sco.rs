@@ -2,13 +2,18 @@
 //!
 //! Each struct flattens [`ScoCommon`] and keeps unmodelled properties in
 //! `extra`. SCO ids are deterministic (see [`super::deterministic_sco_id`]).
+//!
+//! SCO timestamps are kept as the exact text received, not as
+//! [`super::StixTimestamp`]: some contribute to the deterministic id, which
+//! the producer computed over its own text (`…:00Z` and `…:00.000Z` give
+//! different ids). Validation still checks that they are STIX timestamps.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{ScoCommon, StixId, StixTimestamp};
+use super::{ScoCommon, StixId};
 
 /// IPv4 address or CIDR block (STIX 2.1 §6.8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,11 +113,11 @@ pub struct File {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ctime: Option<StixTimestamp>,
+    pub ctime: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mtime: Option<StixTimestamp>,
+    pub mtime: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub atime: Option<StixTimestamp>,
+    pub atime: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_directory_ref: Option<StixId>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -130,9 +135,9 @@ pub struct NetworkTraffic {
     #[serde(flatten)]
     pub common: ScoCommon,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start: Option<StixTimestamp>,
+    pub start: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end: Option<StixTimestamp>,
+    pub end: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -201,9 +206,9 @@ pub struct X509Certificate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub validity_not_before: Option<StixTimestamp>,
+    pub validity_not_before: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub validity_not_after: Option<StixTimestamp>,
+    pub validity_not_after: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
