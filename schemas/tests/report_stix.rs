@@ -383,3 +383,12 @@ proptest! {
         let _ = t.evaluate_thresholds(&r);
     }
 }
+
+#[test]
+fn bundles_pass_the_stix_module_validation() {
+    for name in EXAMPLES {
+        let bundle = fixture(name).to_stix_bundle().unwrap();
+        let errors = bundle.validate();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+}

@@ -150,7 +150,13 @@ fn relationship_id(incident: &str, relationship_type: &str, source: &str) -> Sti
         .and_then(|u| Uuid::parse_str(u).ok())
         .unwrap_or(Uuid::nil());
     let name = format!("{source}|{relationship_type}|{incident}");
-    StixId::from_parts("relationship", Uuid::new_v5(&namespace, name.as_bytes()))
+    // Hash-derived but shaped as v4: STIX wants UUIDv4 for SROs, we want
+    // the same id every time the report is converted.
+    let bytes = Uuid::new_v5(&namespace, name.as_bytes()).into_bytes();
+    StixId::from_parts(
+        "relationship",
+        uuid::Builder::from_random_bytes(bytes).into_uuid(),
+    )
 }
 
 fn incident_core(report: &Report) -> Value {

@@ -25,6 +25,10 @@ impl Errors {
 pub(super) fn check(r: &Report, t: &Taxonomy) -> Vec<FieldError> {
     let mut e = Errors(Vec::new());
 
+    if r.id.get_version_num() != 4 {
+        // It becomes the STIX incident id, which STIX wants random (§2.9).
+        e.push("id", "must be a random (version 4) UUID");
+    }
     if r.modified < r.created {
         e.push("modified", "must not be before created");
     }
