@@ -67,12 +67,14 @@ pub fn start(state: AppState) -> anyhow::Result<Running> {
     let data_dir = settings.data_dir();
     let state = web::Data::new(state);
     let max_body = settings.http.max_body_bytes;
+    let max_content = settings.taxii.max_content_length;
     let factory = move || {
         App::new()
             .app_data(state.clone())
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(from_fn(crate::telemetry::request_id_middleware))
             .configure(|cfg| crate::api::configure(cfg, max_body))
+            .configure(|cfg| crate::taxii::configure(cfg, max_content))
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found("no such endpoint")) }))
     };
     let mut server = HttpServer::new(factory).shutdown_timeout(settings.http.shutdown_timeout_secs);
@@ -106,7 +108,7 @@ fn problem_for_bare_errors<B: MessageBody + 'static>(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON) || v.starts_with("application/taxii+json"));
     if is_problem {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }

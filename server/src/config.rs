@@ -33,6 +33,48 @@ pub struct Settings {
     pub log: LogSettings,
     /// Identity of this sharing body, the author of everything it redistributes.
     pub identity: IdentitySettings,
+    /// TAXII 2.1 service.
+    pub taxii: TaxiiSettings,
+    /// Sharing policy defaults.
+    pub sharing: SharingSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct TaxiiSettings {
+    /// Serve the CLEAR-only public collection, readable without credentials.
+    pub public_collection: bool,
+    /// Largest POST body (an envelope) in bytes; announced as the API root's max_content_length.
+    pub max_content_length: usize,
+    /// Most objects one page returns, whatever `limit` asks.
+    pub max_page_size: usize,
+    /// Page size when the client gives no `limit`.
+    pub default_page_size: usize,
+}
+
+impl Default for TaxiiSettings {
+    fn default() -> Self {
+        TaxiiSettings { public_collection: true, max_content_length: 100 * 1024 * 1024, max_page_size: 10_000, default_page_size: 1_000 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SharingSettings {
+    /// TLP given to objects that carry no TLP marking: clear, green, amber, amber+strict or red.
+    pub default_tlp: String,
+}
+
+impl Default for SharingSettings {
+    fn default() -> Self {
+        SharingSettings { default_tlp: "amber".to_owned() }
+    }
+}
+
+impl SharingSettings {
+    pub fn default_tlp(&self) -> isacx_schemas::tlp::Tlp {
+        self.default_tlp.parse().unwrap_or(isacx_schemas::tlp::Tlp::Amber)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -196,6 +238,15 @@ impl Settings {
         crate::db::Backend::from_url(&self.storage.database_url).map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if self.tls.cert_file.is_empty() != self.tls.key_file.is_empty() {
             return Err(ConfigError::Invalid("tls.cert_file and tls.key_file must be set together".to_owned()));
+        }
+        if self.sharing.default_tlp.parse::<isacx_schemas::tlp::Tlp>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "sharing.default_tlp: `{}` is not a TLP (clear, green, amber, amber+strict, red)",
+                self.sharing.default_tlp
+            )));
+        }
+        if self.taxii.max_page_size == 0 || self.taxii.default_page_size == 0 {
+            return Err(ConfigError::Invalid("taxii page sizes must be at least 1".to_owned()));
         }
         if self.auth.token_ttl_minutes == 0 {
             return Err(ConfigError::Invalid("auth.token_ttl_minutes must be at least 1".to_owned()));

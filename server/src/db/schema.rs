@@ -96,3 +96,49 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_keys -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(organisations, users, sessions, api_keys, peers, server_secrets, audit_log);
+
+diesel::table! {
+    stix_objects (date_added) {
+        date_added -> BigInt,
+        object_id -> Text,
+        object_type -> Text,
+        spec_version -> Text,
+        version -> Text,
+        is_latest -> Bool,
+        is_first -> Bool,
+        revoked -> Bool,
+        valid_until -> Nullable<BigInt>,
+        tlp -> Text,
+        tlp_rank -> Integer,
+        sectors -> Text,
+        audiences -> Text,
+        recipients -> Text,
+        published -> Bool,
+        submitter_org -> Nullable<Text>,
+        hops -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    collection_members (collection_id, date_added) {
+        collection_id -> Text,
+        date_added -> BigInt,
+    }
+}
+
+diesel::table! {
+    taxii_status (id) {
+        id -> Text,
+        user_id -> Text,
+        request_timestamp -> BigInt,
+        total_count -> Integer,
+        success_count -> Integer,
+        failure_count -> Integer,
+        pending_count -> Integer,
+        details -> Text,
+    }
+}
+
+diesel::joinable!(collection_members -> stix_objects (date_added));
+diesel::allow_tables_to_appear_in_same_query!(stix_objects, collection_members);

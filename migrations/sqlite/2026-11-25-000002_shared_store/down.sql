@@ -1,0 +1,3 @@
+DROP TABLE taxii_status;
+DROP TABLE collection_members;
+DROP TABLE stix_objects;
