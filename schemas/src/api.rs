@@ -302,3 +302,41 @@ pub struct Health {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
 }
+
+/// `POST /api/v1/policy/where`: where would this object go if published?
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WhereRequest {
+    /// The STIX 2.1 object, as it would be posted.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub object: serde_json::Value,
+    /// Alias of the TAXII collection it would be posted to (default `all-sectors`).
+    #[serde(default)]
+    pub collection: Option<String>,
+}
+
+/// Who would see the object: every organisation, role and peer the sharing policy admits.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WhereResponse {
+    /// The TLP the object is handled under (its marking, or the configured default).
+    pub tlp: String,
+    /// Sector ids in scope; `*` means every sector.
+    pub sectors: Vec<String>,
+    /// Member organisations whose operators would see it.
+    pub organisations: Vec<OrganisationSummary>,
+    /// Roles without an organisation (analyst, liaison, admin) that would see it.
+    pub roles: Vec<Role>,
+    /// Peer servers it would be sent to.
+    pub peers: Vec<PeerSummary>,
+    /// Whether it would be served without authentication.
+    pub public: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PeerSummary {
+    pub id: Uuid,
+    pub name: String,
+}

@@ -516,6 +516,12 @@ impl Allowed for AdminOnly {
     const ROLES: &'static [Role] = &[Role::Admin];
 }
 
+/// Analysts and admins: the sharing body's staff.
+pub struct Curators;
+impl Allowed for Curators {
+    const ROLES: &'static [Role] = &[Role::Analyst, Role::Admin];
+}
+
 /// Any authenticated user.
 pub struct AnyRole;
 impl Allowed for AnyRole {

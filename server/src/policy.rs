@@ -8,7 +8,7 @@
 //! - CLEAR: anyone, including unauthenticated readers of the public collection;
 //! - GREEN: every member organisation (all sectors), analysts, liaisons;
 //! - AMBER: member organisations within the scope; analysts; liaisons only when
-//!   the object's audiences name them;
+//!   the object's audiences name them (not by default, see [`default_audiences`]);
 //! - AMBER+STRICT: member organisations within the scope, analysts; never federated;
 //! - RED: only the organisations named as recipients, and this server's
 //!   analysts; never federated.
@@ -64,12 +64,12 @@ pub struct Access {
 }
 
 impl Access {
-    /// Published, all sectors, all audiences: the shape analysts publish by default.
+    /// Published to all sectors with the default audiences for its TLP.
     pub fn published(tlp: Tlp) -> Access {
         Access {
             tlp,
             sectors: BTreeSet::from([ALL_SECTORS.to_owned()]),
-            audiences: Audience::ALL.into_iter().collect(),
+            audiences: default_audiences(tlp),
             recipients: BTreeSet::new(),
             published: true,
             submitter: None,
@@ -79,6 +79,17 @@ impl Access {
 
     fn in_scope(&self, sectors: &BTreeSet<String>) -> bool {
         self.sectors.contains(ALL_SECTORS) || sectors.contains(ALL_SECTORS) || !self.sectors.is_disjoint(sectors)
+    }
+}
+
+/// Audiences of an object whose scope names none: everyone for CLEAR and
+/// GREEN; members and analysts for AMBER and above, so government liaisons
+/// see AMBER only when an analyst names them.
+pub fn default_audiences(tlp: Tlp) -> BTreeSet<Audience> {
+    if tlp <= Tlp::Green {
+        Audience::ALL.into_iter().collect()
+    } else {
+        BTreeSet::from([Audience::Members, Audience::Analysts])
     }
 }
 
@@ -172,7 +183,7 @@ mod tests {
         for (tlp, anon, e, f, l, p) in [
             (Tlp::Clear, true, true, true, true, true),
             (Tlp::Green, false, true, true, true, true),
-            (Tlp::Amber, false, true, false, true, true),
+            (Tlp::Amber, false, true, false, false, true),
             (Tlp::AmberStrict, false, true, false, false, false),
             (Tlp::Red, false, false, false, false, false),
         ] {
@@ -187,6 +198,9 @@ mod tests {
         red.recipients.insert(org);
         assert!(may_read(&elec, &red), "a named recipient sees RED whatever the scope");
         assert!(!may_read(&fin, &red));
+        let mut for_liaisons = scoped(Tlp::Amber, &["electricity"]);
+        for_liaisons.audiences.insert(Audience::Liaisons);
+        assert!(may_read(&liaison, &for_liaisons), "an analyst may name liaisons as an AMBER audience");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod meta;
+pub mod policy;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest};
@@ -22,6 +23,7 @@ use crate::error::ApiError;
         admin::create_user, admin::list_users, admin::update_user,
         admin::create_api_key, admin::list_api_keys, admin::revoke_api_key,
         admin::create_peer, admin::list_peers,
+        policy::where_will_it_go,
     ),
     components(schemas(isacx_schemas::error::ErrorCode, isacx_schemas::error::FieldError)),
     modifiers(&SecuritySchemes),
@@ -55,6 +57,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             web::scope("/api/v1")
                 .route("/openapi.json", web::get().to(meta::openapi))
                 .route("/sectors", web::get().to(meta::sectors))
+                .service(
+                    web::scope("/policy")
+                        .wrap(actix_web::middleware::from_fn(crate::auth::require_role::<crate::auth::Curators>))
+                        .route("/where", web::post().to(policy::where_will_it_go)),
+                )
                 .service(
                     web::scope("/auth")
                         .route("/login", web::post().to(auth::login))

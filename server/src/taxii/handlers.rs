@@ -348,7 +348,7 @@ pub async fn delete_object(req: HttpRequest, state: web::Data<AppState>, caller:
 
 /// The sharing scope an incoming object asks for through our extension,
 /// else the collection's.
-fn incoming_access(object: &StixObject, def: &CollectionDef, default_tlp: Tlp) -> std::result::Result<Access, String> {
+pub fn incoming_access(object: &StixObject, def: &CollectionDef, default_tlp: Tlp) -> std::result::Result<Access, String> {
     let tlp = Tlp::of_object(object).unwrap_or(default_tlp);
     let mut access = Access::published(tlp);
     access.sectors = def.default_sectors().into_iter().collect();
