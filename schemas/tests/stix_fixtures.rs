@@ -153,3 +153,49 @@ fn constructed_objects_validate() {
         "ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4"
     );
 }
+
+mod randomized {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fixture_bundle_text() -> String {
+        static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        TEXT.get_or_init(build_fixture_bundle_text).clone()
+    }
+
+    fn build_fixture_bundle_text() -> String {
+        let objects: Vec<Value> = valid_fixtures().into_iter().map(|(_, v)| v).collect();
+        serde_json::to_string(&json!({
+            "type": "bundle",
+            "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d",
+            "objects": objects,
+        }))
+        .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Random edits of a valid bundle's text never panic parsing or
+        /// validation, and whatever is accepted re-validates after a round-trip.
+        #[test]
+        fn mutated_bundles_never_panic(
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..8)
+        ) {
+            let mut bytes = fixture_bundle_text().into_bytes();
+            for (index, byte, action) in edits {
+                let at = index.index(bytes.len());
+                match action {
+                    0 => bytes[at] = byte,
+                    1 => { bytes.remove(at); }
+                    _ => bytes.insert(at, byte),
+                }
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            if let Ok(bundle) = isacx_schemas::stix::bundle_from_str(&text) {
+                let value = serde_json::to_value(&bundle).unwrap();
+                prop_assert!(bundle_from_json(value).is_ok());
+            }
+        }
+    }
+}

@@ -25,7 +25,10 @@ fn python_tools_dir() -> PathBuf {
 /// The venv's python, or `None` (after saying so) when python3 is missing
 /// outside CI.
 fn oasis_python() -> Option<PathBuf> {
-    let has_python = Command::new("python3")
+    // PYTHON overrides the interpreter (as in ensure-venv.sh); pointing it
+    // at a missing program exercises the skip path.
+    let python3 = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let has_python = Command::new(&python3)
         .arg("--version")
         .output()
         .is_ok_and(|output| output.status.success());
@@ -58,7 +61,8 @@ fn constructed_objects() -> Vec<StixObject> {
     let mut indicator = Indicator::for_ipv4("198.51.100.3");
     indicator.common.created_by_ref = Some(identity.common.id.clone());
     indicator.common.object_marking_refs = vec![Tlp::AmberStrict.marking_id().into()];
-    let incident = Incident::new("Substation outage");
+    let mut incident = Incident::new("Substation outage");
+    incident.set_incident_core(&IncidentCoreExtension::new("successful-attempt", "open"));
     let ip = Ipv4Addr::new("198.51.100.3");
     let domain = DomainName::new("c2.example.com");
     let mut objects: Vec<StixObject> = vec![

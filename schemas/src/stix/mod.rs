@@ -7,6 +7,7 @@
 
 mod common;
 mod construct;
+mod extension;
 mod id;
 pub mod meta;
 mod object;
@@ -19,6 +20,7 @@ pub use common::{
     CommonProperties, ExternalReference, GranularMarking, KillChainPhase, ScoCommon, SPEC_VERSION,
 };
 pub use construct::{pattern_string_literal, DeterministicId};
+pub use extension::{IncidentCoreExtension, INCIDENT_CORE_EXTENSION_ID, PROPERTY_EXTENSION};
 pub use id::{
     deterministic_sco_id, id_contributing_properties, is_valid_type_name, StixId, SCO_ID_NAMESPACE,
 };
