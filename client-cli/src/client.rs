@@ -279,10 +279,10 @@ fn find_rustls<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustl
     if let Some(tls) = e.downcast_ref::<rustls::Error>() {
         return Some(tls);
     }
-    // rustls errors reach hyper wrapped in an io::Error.
-    e.downcast_ref::<std::io::Error>()
-        .and_then(|io| io.get_ref())
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    // rustls errors reach hyper wrapped in an io::Error, sometimes twice; and
+    // io::Error::source() skips the wrapped error itself, so look inside.
+    let inner = e.downcast_ref::<std::io::Error>()?.get_ref()?;
+    find_rustls(inner)
 }
 
 fn tls_kind(e: &rustls::Error) -> TransportKind {
@@ -367,7 +367,10 @@ mod tests {
             tls_kind(&rustls::Error::InvalidCertificate(C::Expired)),
             TransportKind::TlsExpired
         );
-        let wrapped = std::io::Error::other(rustls::Error::InvalidCertificate(C::UnknownIssuer));
+        let wrapped = std::io::Error::other(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(C::UnknownIssuer),
+        ));
         assert!(find_rustls(&wrapped).is_some());
     }
 }
