@@ -20,6 +20,11 @@ A profile names one isacx server and how to reach it; `isacx login` stores a ses
 for it. Profiles live in config.toml, secrets in credentials.toml beside it (mode 0600).";
 
 const AFTER_LONG_HELP: &str = "\
+Quick start:
+  isacx profile add prod --server https://isac.example.jp:8443 --ca-file ca.pem -u alice
+  isacx login
+  isacx whoami
+
 Environment:
   ISACX_PROFILE, ISACX_SERVER, ISACX_CA_FILE, ISACX_CONFIG stand in for the flags of the
   same name. Messages follow --lang, else LC_ALL, LC_MESSAGES or LANG (ja* = Japanese).
