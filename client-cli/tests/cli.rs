@@ -116,6 +116,16 @@ fn login_whoami_logout() {
         "{run:?}"
     );
 
+    // Logging in again ends the session the old token belonged to.
+    let run = isacx.run_with(&["login", "--password-stdin"], Some("correct horse\n"), &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let logouts = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/v1/auth/logout")
+        .count();
+    assert_eq!(logouts, 1);
+
     let run = isacx.run(&["logout", "--json"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(

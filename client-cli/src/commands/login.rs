@@ -9,9 +9,9 @@ use std::io::{IsTerminal, Write};
 use isacx_schemas::api::{LoginRequest, LoginResponse};
 use serde_json::json;
 
-use crate::client::{read_ca_file, server_key};
+use crate::client::{read_ca_file, server_key, Auth};
 use crate::config::{Credential, CredentialKind, Profile, Secret};
-use crate::context::Ctx;
+use crate::context::{Ctx, Target};
 use crate::error::CliError;
 use crate::i18n::Msg;
 use crate::output;
@@ -99,7 +99,7 @@ pub async fn run(args: Args, ctx: &mut Ctx) -> Result<(), CliError> {
     ctx.save_config()?;
 
     let mut creds = ctx.credentials()?;
-    creds.profiles.insert(
+    let previous = creds.profiles.insert(
         name.clone(),
         Credential {
             server: server.clone(),
@@ -111,6 +111,7 @@ pub async fn run(args: Args, ctx: &mut Ctx) -> Result<(), CliError> {
         },
     );
     ctx.save_credentials(&creds)?;
+    end_previous_session(ctx, &target, &server, previous).await;
 
     if ctx.json() {
         return output::json(&json!({
@@ -128,6 +129,33 @@ pub async fn run(args: Args, ctx: &mut Ctx) -> Result<(), CliError> {
         expires: resp.expires_at,
     });
     Ok(())
+}
+
+/// Logging in again replaces the stored token; end the session it belonged
+/// to, so it does not linger on the server until it expires. Best effort: the
+/// new login has already succeeded, and a failure here changes nothing for the user.
+async fn end_previous_session(
+    ctx: &Ctx,
+    target: &Target,
+    server: &str,
+    previous: Option<Credential>,
+) {
+    let Some(old) = previous else { return };
+    if old.kind != CredentialKind::Session
+        || old.server != server
+        || old.is_expired(chrono::Utc::now())
+    {
+        return;
+    }
+    if let Ok(api) = ctx.api(target) {
+        let _ = api
+            .with_auth(Auth {
+                kind: old.kind,
+                secret: old.secret,
+            })
+            .post_empty(super::logout::PATH)
+            .await;
+    }
 }
 
 fn prompt_username(ctx: &Ctx) -> Result<String, CliError> {
