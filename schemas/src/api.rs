@@ -8,7 +8,19 @@ use uuid::Uuid;
 use utoipa::ToSchema;
 
 /// What a user may do. Checked on every route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -47,7 +59,9 @@ impl std::str::FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role `{s}` (expected operator, analyst, liaison or admin)"))
+            .ok_or_else(|| {
+                format!("unknown role `{s}` (expected operator, analyst, liaison or admin)")
+            })
     }
 }
 

@@ -208,7 +208,10 @@ mod tests {
         for code in ErrorCode::ALL {
             let json = serde_json::to_value(code).unwrap_or_default();
             assert_eq!(json.as_str(), Some(code.as_str()), "{code:?}");
-            assert_eq!(code.type_uri(), format!("urn:isacx:problem:{}", code.as_str()));
+            assert_eq!(
+                code.type_uri(),
+                format!("urn:isacx:problem:{}", code.as_str())
+            );
         }
     }
 

@@ -5,6 +5,10 @@
 
 pub mod api;
 pub mod error;
+pub mod pattern;
+pub mod stix;
+pub mod taxii;
+pub mod tlp;
 
 /// Version of the isacx REST API; sent by the server in `X-Isacx-Api-Version`.
 pub const API_VERSION: &str = "1";

@@ -1,1 +1,16 @@
-//! isacx server.
+//! isacx-server: the information-sharing exchange's server.
+//!
+//! Modules follow the data flow of DESIGN.md; this crate's `app::start` is
+//! what both the binary and the end-to-end tests run.
+
+pub mod api;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod members;
+pub mod sectors;
+pub mod telemetry;
+pub mod tls;

@@ -1,0 +1,7 @@
+DROP TABLE audit_log;
+DROP TABLE server_secrets;
+DROP TABLE peers;
+DROP TABLE api_keys;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE organisations;

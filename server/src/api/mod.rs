@@ -1,0 +1,127 @@
+//! The REST API, wired in one place.
+
+pub mod admin;
+pub mod auth;
+pub mod meta;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web, HttpRequest};
+use isacx_schemas::error::ErrorCode;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "isacx", description = "REST API of the isacx information-sharing exchange. Errors are RFC 9457 problem details with a stable `code`."),
+    paths(
+        meta::healthz, meta::readyz, meta::sectors,
+        auth::login, auth::logout, auth::whoami,
+        admin::create_organisation, admin::list_organisations, admin::get_organisation,
+        admin::create_user, admin::list_users, admin::update_user,
+        admin::create_api_key, admin::list_api_keys, admin::revoke_api_key,
+        admin::create_peer, admin::list_peers,
+    ),
+    components(schemas(isacx_schemas::error::ErrorCode, isacx_schemas::error::FieldError)),
+    modifiers(&SecuritySchemes),
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()));
+        components.add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))));
+    }
+}
+
+/// The OpenAPI 3.1 document, pretty-printed as committed under `schemas/openapi.json`.
+pub fn openapi_json() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc.to_pretty_json().unwrap_or_default() + "\n"
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+    cfg.app_data(json_config(max_body_bytes))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .route("/healthz", web::get().to(meta::healthz))
+        .route("/readyz", web::get().to(meta::readyz))
+        .service(
+            web::scope("/api/v1")
+                .route("/openapi.json", web::get().to(meta::openapi))
+                .route("/sectors", web::get().to(meta::sectors))
+                .service(
+                    web::scope("/auth")
+                        .route("/login", web::post().to(auth::login))
+                        .route("/logout", web::post().to(auth::logout))
+                        .route("/whoami", web::get().to(auth::whoami)),
+                )
+                .service(
+                    web::scope("/admin")
+                        .wrap(actix_web::middleware::from_fn(crate::auth::require_role::<crate::auth::AdminOnly>))
+                        .service(
+                            web::resource("/organisations")
+                                .route(web::post().to(admin::create_organisation))
+                                .route(web::get().to(admin::list_organisations)),
+                        )
+                        .route("/organisations/{id}", web::get().to(admin::get_organisation))
+                        .service(web::resource("/users").route(web::post().to(admin::create_user)).route(web::get().to(admin::list_users)))
+                        .route("/users/{id}", web::patch().to(admin::update_user))
+                        .service(
+                            web::resource("/api-keys").route(web::post().to(admin::create_api_key)).route(web::get().to(admin::list_api_keys)),
+                        )
+                        .route("/api-keys/{id}", web::delete().to(admin::revoke_api_key))
+                        .service(web::resource("/peers").route(web::post().to(admin::create_peer)).route(web::get().to(admin::list_peers))),
+                ),
+        );
+}
+
+fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(|err, _req: &HttpRequest| {
+        let api = match &err {
+            JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+                ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than {limit} bytes"))
+            }
+            JsonPayloadError::ContentType => {
+                ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as Content-Type: application/json")
+            }
+            JsonPayloadError::Deserialize(e) => ApiError::malformed(format!("the JSON body does not match: {e}")),
+            JsonPayloadError::Serialize(e) => ApiError::internal(e),
+            other => ApiError::malformed(format!("the body could not be read: {other}")),
+        };
+        api.into()
+    })
+}
+
+fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::not_found(format!("no such resource: {err}")).into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::malformed(format!("invalid query string: {err}")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn committed_openapi_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/openapi.json");
+        let current = super::openapi_json();
+        if std::env::var_os("ISACX_UPDATE_SCHEMAS").is_some() {
+            std::fs::write(&path, &current).unwrap();
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == current,
+            "schemas/openapi.json is stale: run `ISACX_UPDATE_SCHEMAS=1 cargo test -p isacx-server committed_openapi`"
+        );
+        let doc: serde_json::Value = serde_json::from_str(&current).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+    }
+}

@@ -1,0 +1,98 @@
+//! Table definitions, portable across SQLite and PostgreSQL: ids as UUID text,
+//! lists as JSON text, times as UTC timestamps.
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        name_ja -> Text,
+        name_en -> Text,
+        aliases -> Text,
+        domains -> Text,
+        sectors -> Text,
+        internal_ranges -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        display_name -> Text,
+        email -> Nullable<Text>,
+        password_hash -> Text,
+        role -> Text,
+        organisation_id -> Nullable<Text>,
+        locale -> Text,
+        disabled -> Bool,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        client_ip -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        user_id -> Text,
+        role -> Text,
+        label -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    peers (id) {
+        id -> Text,
+        name -> Text,
+        api_root -> Text,
+        direction -> Text,
+        max_tlp -> Text,
+        sectors -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        detail -> Text,
+        source_ip -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_keys -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(organisations, users, sessions, api_keys, peers, server_secrets, audit_log);
