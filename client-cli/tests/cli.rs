@@ -513,6 +513,46 @@ fn profiles_lifecycle() {
 }
 
 #[test]
+fn login_remembers_a_working_ca_file() {
+    let pki = Pki::new();
+    let server = happy_server(&pki);
+    let isacx = Isacx::new();
+    let ca = pki.write_ca(isacx.dir.path(), "ca.pem");
+    // A profile made without the CA: the server is not trusted yet.
+    assert_eq!(
+        isacx
+            .run(&[
+                "--server",
+                &server.url,
+                "profile",
+                "add",
+                "prod",
+                "-u",
+                "alice"
+            ])
+            .code,
+        0
+    );
+    assert_eq!(isacx.run(&["whoami"]).code, 3);
+    let run = isacx.run_with(
+        &[
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "login",
+            "--password-stdin",
+        ],
+        Some("correct horse\n"),
+        &[],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = isacx.run(&["whoami"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let shown = isacx.run(&["profile", "show", "--json"]).json();
+    assert_eq!(shown["ca_file"], ca.to_str().unwrap());
+    assert_eq!(shown["credentials"]["kind"], "session");
+}
+
+#[test]
 fn profile_input_is_checked() {
     let isacx = Isacx::new();
     let bad_ca = isacx.dir.path().join("bad.pem");

@@ -77,7 +77,9 @@ pub async fn run(args: Args, ctx: &mut Ctx) -> Result<(), CliError> {
         )
         .await?;
 
-    // Remember the profile (created on first login) and the user name.
+    // Remember the profile (created on first login), the user name, and a CA
+    // file that just proved to work for the profile's own server, so the next
+    // command needs no flags.
     let ca_file = target
         .ca_file
         .as_ref()
@@ -88,11 +90,16 @@ pub async fn run(args: Args, ctx: &mut Ctx) -> Result<(), CliError> {
         .entry(name.clone())
         .or_insert_with(|| Profile {
             server: server.clone(),
-            ca_file,
+            ca_file: None,
             username: None,
             output: None,
         });
-    profile.username = Some(username.clone());
+    if profile.server == server {
+        profile.username = Some(username.clone());
+        if ca_file.is_some() {
+            profile.ca_file = ca_file;
+        }
+    }
     if ctx.config.current_profile.is_none() {
         ctx.config.current_profile = Some(name.clone());
     }
