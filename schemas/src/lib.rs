@@ -6,8 +6,10 @@
 pub mod api;
 pub mod error;
 pub mod pattern;
+pub mod report;
 pub mod stix;
 pub mod taxii;
+pub mod taxonomy;
 pub mod tlp;
 
 /// Version of the isacx REST API; sent by the server in `X-Isacx-Api-Version`.
