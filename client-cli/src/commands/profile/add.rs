@@ -117,17 +117,11 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<(), CliError> {
         ctx.save_credentials(&creds)?;
     }
 
+    let is_current = ctx.config.current_profile.as_deref() == Some(args.name.as_str());
     if ctx.json() {
         let profile = ctx.config.profiles.get(&args.name);
         let value = profile
-            .map(|p| {
-                super::profile_json(
-                    &args.name,
-                    p,
-                    creds.profiles.get(&args.name),
-                    became_current,
-                )
-            })
+            .map(|p| super::profile_json(&args.name, p, creds.profiles.get(&args.name), is_current))
             .unwrap_or_else(|| json!({}));
         return output::json(&value);
     }
