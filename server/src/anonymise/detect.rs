@@ -539,7 +539,9 @@ impl Detector {
             raw.push((start, end, RuleId::MemberDomain, Token::Domain));
         }
         for m in self.statics.url.find_iter(text) {
-            let url = m.as_str();
+            // A sentence may end right after a URL.
+            let url = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?']);
+            let end = m.start() + url.len();
             let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
             let authority = after_scheme
                 .split(['/', '?', '#'])
@@ -552,11 +554,11 @@ impl Detector {
                 host_port.split(':').next().unwrap_or(host_port)
             };
             if self.is_member_host(host) {
-                raw.push((m.start(), m.end(), RuleId::MemberDomain, Token::Url));
+                raw.push((m.start(), end, RuleId::MemberDomain, Token::Url));
             } else if let Some(rule) =
                 net::parse_net(host).and_then(|n| net::classify(n, &self.ranges))
             {
-                raw.push((m.start(), m.end(), rule, Token::Url));
+                raw.push((m.start(), end, rule, Token::Url));
             }
         }
         self.addresses(text, &mut raw);

@@ -378,6 +378,7 @@ pub(crate) fn sanitise_objects(
             });
             continue;
         }
+        let before = entry.map.clone();
         match scrub(ctx, &mut entry, out) {
             Scrub::Drop(redaction) => {
                 dropped.insert(id, redaction.rule);
@@ -418,8 +419,12 @@ pub(crate) fn sanitise_objects(
                     .insert("id".to_owned(), Value::String(new.clone()));
                 renamed.insert(id, new);
             }
-        } else if let Some(new) = deterministic_sco_id(object.type_name(), &entry.map) {
-            if new.as_str() != id {
+        } else if entry.map != before {
+            // Only a changed observable gets a new id: an unchanged one keeps
+            // whatever id its producer gave it.
+            if let Some(new) = deterministic_sco_id(object.type_name(), &entry.map)
+                .filter(|new| new.as_str() != id)
+            {
                 entry
                     .map
                     .insert("id".to_owned(), Value::String(new.to_string()));
