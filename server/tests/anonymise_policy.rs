@@ -1,5 +1,7 @@
 //! Determinism, and the attribution × k-anonymity matrix.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 #[path = "fixtures/anonymise/support.rs"]
 mod support;
 

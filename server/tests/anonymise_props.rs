@@ -2,6 +2,8 @@
 //! addresses take and wherever they sit, none survives; attacker
 //! indicators do; and no input makes the anonymiser panic.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 #[path = "fixtures/anonymise/support.rs"]
 mod support;
 

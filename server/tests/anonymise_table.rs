@@ -1,6 +1,8 @@
 //! Table tests: Japanese and English reports, every rule, with the exact
 //! redaction entries (rule, field, character offsets, matched text).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 #[path = "fixtures/anonymise/support.rs"]
 mod support;
 
@@ -9,6 +11,7 @@ use serde_json::Value;
 use support::*;
 
 type Row = (String, Option<usize>, Option<usize>, String);
+type Entry = (RuleId, Action, Option<usize>, Option<usize>, String);
 
 fn row(rule: &str, text: &str, needle: &str) -> Row {
     let (start, end) = span(text, needle);
@@ -148,7 +151,7 @@ fn indicators_victim_side_dropped_attacker_kept() {
     report.indicators = indicators();
     let result = anonymise(&report, &member(), &options(10)).expect("anonymise");
     let r = &result.redactions;
-    let entries = |field: &str| -> Vec<(RuleId, Action, Option<usize>, Option<usize>, String)> {
+    let entries = |field: &str| -> Vec<Entry> {
         r.iter()
             .filter(|x| x.field == field)
             .map(|x| (x.rule, x.action, x.start, x.end, x.original.clone()))

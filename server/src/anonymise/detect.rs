@@ -347,10 +347,10 @@ fn char_after(text: &str, index: usize) -> Option<char> {
 
 /// Latin words must match whole: `acme` is not in `acmetric`.
 fn whole_word(text: &str, start: usize, end: usize) -> bool {
-    let first = char_after(text, start);
-    let last = char_before(text, end);
-    !(first.is_some_and(|c| c.is_ascii_alphanumeric()) && is_ascii_alnum_at(text, start, true))
-        && !(last.is_some_and(|c| c.is_ascii_alphanumeric()) && is_ascii_alnum_at(text, end, false))
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let joined_before = alnum(char_after(text, start)) && alnum(char_before(text, start));
+    let joined_after = alnum(char_before(text, end)) && alnum(char_after(text, end));
+    !joined_before && !joined_after
 }
 
 fn is_host_char(c: char) -> bool {
