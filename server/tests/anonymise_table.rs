@@ -472,3 +472,43 @@ fn sector_generalised_with_what_reveals_it() {
         ]
     );
 }
+
+#[test]
+fn benign_text_is_left_alone() {
+    // Words that look like the rules' targets but are not.
+    let texts = [
+        "お客様と皆様への影響はありません。総務部長が報告を受けました。",
+        "The acmetric library and Acmeology are unrelated; version 1.2.3.4 of the tool.",
+        "Detected at 2026-11-20 03:14:15 (JST), incident 2026-0042, CVE-2024-12345.",
+        "SHA-256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 seen.",
+        "攻撃元 203.0.113.50、198.51.100.7 と 2001:db8::5、C2 は evil.example です。",
+        "Port 0123 and ratio 0.5; MAC 00:1a:2b:3c:4d:5e; time 12:34:56.",
+    ];
+    for text in texts {
+        let report = report("ja", "件名", text);
+        let result = anonymise(&report, &member(), &options(10)).expect("anonymise");
+        assert_eq!(result.report.description, text);
+        assert_eq!(
+            in_field(&result.redactions, "description"),
+            vec![],
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn named_member_keeps_its_name_but_not_personal_data() {
+    let mut report = report(
+        "en",
+        "Acme Power outage",
+        "Acme Power Co., Ltd. asks Ms. Jane Roe (jane@example.org) to call.",
+    );
+    report.attribution = isacx_schemas::report::Attribution::Named;
+    let result = anonymise(&report, &member(), &options(0)).expect("anonymise");
+    assert_eq!(result.report.title, "Acme Power outage");
+    assert_eq!(
+        result.report.description,
+        "Acme Power Co., Ltd. asks Ms. [PERSON] ([EMAIL]) to call."
+    );
+    assert_eq!(result.report.sector, "electricity");
+}

@@ -96,8 +96,9 @@ impl From<StixMappingError> for AnonymiseError {
     }
 }
 
-/// The sanitised copy and how it was made.
-#[derive(Debug, Clone, PartialEq)]
+/// The sanitised copy and how it was made; serialises as the analyst's
+/// before/after preview needs it (with the raw report beside it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Anonymised {
     /// The report as it may be shared.
     pub report: Report,
