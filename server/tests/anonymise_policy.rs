@@ -124,3 +124,28 @@ fn attribution_and_k_matrix() {
         assert!(result.report.follow_up_contact.is_none(), "{label}");
     }
 }
+
+#[test]
+fn sanitised_copy_is_valid_stix_and_a_valid_report() {
+    use isacx_schemas::stix::{object_from_json_with, ValidationOptions};
+    use isacx_schemas::taxonomy::Taxonomy;
+
+    let mut report = report("ja", "アクメ電力で障害", DESCRIPTION);
+    report.indicators = indicators();
+    let mut opts = options(10);
+    opts.coarsen_times = TimeGranularity::Day;
+    let result = anonymise(&report, &member(), &opts).expect("anonymise");
+    for object in &result.stix {
+        let sco = object.sco_common().is_some();
+        let options = ValidationOptions {
+            // The fixture's observables carry made-up ids; ours must be v4.
+            require_recommended_id_versions: !sco,
+        };
+        let value = object.to_value().expect("json");
+        if let Err(errors) = object_from_json_with(value.clone(), options) {
+            panic!("{value}: {errors:?}");
+        }
+    }
+    let taxonomy = Taxonomy::builtin().expect("taxonomy");
+    assert_eq!(result.report.validate(&taxonomy), Ok(()));
+}
