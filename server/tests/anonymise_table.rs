@@ -512,3 +512,48 @@ fn named_member_keeps_its_name_but_not_personal_data() {
     );
     assert_eq!(result.report.sector, "electricity");
 }
+
+#[test]
+fn internationalised_domain_in_both_forms_and_partial_sets() {
+    let text = "詳細は https://ポータル.アクメ.example/a と mail.xn--cck0a4k.example を参照。";
+    let mut report = report("ja", "件名", text);
+    let mut object = indicators().remove(0).to_value().expect("json");
+    object["pattern"] = Value::from(
+        "[ipv4-addr:value IN ('203.0.113.9', '10.0.0.1', '198.51.100.7')] OR [domain-name:value = 'vpn.xn--cck0a4k.example']",
+    );
+    report.indicators = vec![serde_json::from_value(object).expect("indicator")];
+    let result = anonymise(&report, &member(), &options(10)).expect("anonymise");
+    assert_eq!(
+        in_field(&result.redactions, "description"),
+        vec![
+            row("member_domain", text, "https://ポータル.アクメ.example/a"),
+            row("member_domain", text, "mail.xn--cck0a4k.example"),
+        ]
+    );
+    assert_eq!(
+        result.report.description,
+        "詳細は [URL] と [ドメイン] を参照。"
+    );
+    let pattern = result.report.indicators[0].to_value().expect("json")["pattern"].clone();
+    assert_eq!(
+        pattern,
+        "[ipv4-addr:value IN ('203.0.113.9', '198.51.100.7')]"
+    );
+    let removed: Vec<(RuleId, Action, String)> = result
+        .redactions
+        .iter()
+        .filter(|r| r.field == "indicators[0].pattern")
+        .map(|r| (r.rule, r.action, r.original.clone()))
+        .collect();
+    assert_eq!(
+        removed,
+        vec![
+            (RuleId::PrivateAddress, Action::Removed, "10.0.0.1".into()),
+            (
+                RuleId::MemberDomain,
+                Action::Removed,
+                "vpn.xn--cck0a4k.example".into()
+            ),
+        ]
+    );
+}

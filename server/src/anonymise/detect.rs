@@ -526,7 +526,10 @@ impl Detector {
             while let Some(m) = literal.regex.find_at(text, at) {
                 if whole_word(text, m.start(), m.end()) {
                     raw.push((m.start(), m.end(), literal.rule, literal.token));
-                    at = m.end().max(m.start() + 1);
+                    // Non-empty (a literal has at least one character).
+                    at = m
+                        .end()
+                        .max(m.start() + char_after(text, m.start()).map_or(1, char::len_utf8));
                 } else {
                     at = m.start() + char_after(text, m.start()).map_or(1, char::len_utf8);
                 }
