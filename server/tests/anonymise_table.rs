@@ -557,3 +557,40 @@ fn internationalised_domain_in_both_forms_and_partial_sets() {
         ]
     );
 }
+
+#[test]
+fn times_inside_patterns_are_coarsened_too() {
+    let mut report = report("en", "t", "");
+    let mut object = indicators().remove(0).to_value().expect("json");
+    object["pattern"] = Value::from(
+        "[ipv4-addr:value = '203.0.113.9'] START t'2026-11-20T03:14:15Z' STOP t'2026-11-20T05:00:01Z'",
+    );
+    report.indicators = vec![serde_json::from_value(object).expect("indicator")];
+    let mut opts = options(10);
+    opts.coarsen_times = TimeGranularity::Hour;
+    let result = anonymise(&report, &member(), &opts).expect("anonymise");
+    let pattern = result.report.indicators[0].to_value().expect("json")["pattern"].clone();
+    assert_eq!(
+        pattern,
+        "[ipv4-addr:value = '203.0.113.9'] START t'2026-11-20T03:00:00.000Z' STOP t'2026-11-20T06:00:00.000Z'"
+    );
+    let coarsened: Vec<(String, Option<String>)> = result
+        .redactions
+        .iter()
+        .filter(|r| r.field == "indicators[0].pattern")
+        .map(|r| (r.original.clone(), r.replacement.clone()))
+        .collect();
+    assert_eq!(
+        coarsened,
+        vec![
+            (
+                "2026-11-20T03:14:15Z".into(),
+                Some("2026-11-20T03:00:00.000Z".into())
+            ),
+            (
+                "2026-11-20T05:00:01Z".into(),
+                Some("2026-11-20T06:00:00.000Z".into())
+            ),
+        ]
+    );
+}

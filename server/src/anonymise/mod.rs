@@ -44,8 +44,9 @@
 //!   indicator. E-mail addresses and names *inside indicators* are the
 //!   attacker's (phishing senders) and stay, except recipients and anything
 //!   under the member's domains.
-//! * **Times** (`time_coarsened`), when asked: cut to the hour or the day;
-//!   ends are rounded up so no interval turns empty.
+//! * **Times** (`time_coarsened`), when asked: the report's times, STIX
+//!   timestamps and the times written in patterns are cut to the hour or
+//!   the day; ends are rounded up so no interval turns empty.
 //! * **Sector** (`sector_generalised`): shown when at least `k` members
 //!   (default 3) share it, or when the member consented (`sector_only`,
 //!   `named`). Otherwise it becomes [`GENERALISED_SECTOR`], and what would
@@ -142,12 +143,13 @@ fn whole_field(rule: RuleId, action: Action, field: &str, original: String) -> R
 /// Produces the sanitised copy of `report`.
 ///
 /// Known limits (the analyst's review covers them): personal names without
-/// an honorific, title, label or listing in the profile; names written in a
-/// script not configured (e.g. hiragana for a katakana name); addresses
+/// an honorific, title, label or listing in the profile (katakana names
+/// included); a name written in another script than configured (hiragana
+/// for a katakana name, a romanisation not listed as alias); addresses
 /// without block numbers or outside the recognised Japanese and
-/// `Chiyoda-ku` forms; times and member data inside pattern qualifiers and
-/// timestamp constants; identifying facts written out in prose ("the only
-/// nuclear operator in the prefecture").
+/// `Chiyoda-ku, Tokyo` forms; user names inside file paths; identifying
+/// facts written out in prose ("the only nuclear operator in the
+/// prefecture"). Very short aliases redact every standalone occurrence.
 pub fn anonymise(
     report: &Report,
     profile: &MemberProfile,

@@ -12,12 +12,13 @@ use std::collections::BTreeMap;
 
 use isacx_schemas::pattern::{
     parse_pattern, Comparison, ComparisonExpression, ComparisonOperator, Constant,
-    ObservationExpression, PathStep, Pattern,
+    ObservationExpression, PathStep, Pattern, Qualifier,
 };
 use isacx_schemas::stix::pattern_string_literal;
 
 use super::detect::{char_offset, Detector, Mode};
-use super::RuleId;
+use super::time::coarsen_text;
+use super::{RuleId, TimeGranularity};
 
 /// One value taken out of a pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,8 @@ pub(crate) enum Outcome {
     Rewritten {
         pattern: String,
         removed: Vec<Removed>,
+        /// Timestamps made coarser: (as written, as now written).
+        coarsened: Vec<(String, String)>,
     },
     /// Nothing safe is left; `removed` says why (at least one entry).
     Dropped {
@@ -201,6 +204,78 @@ fn anchored(pattern: &Pattern) -> bool {
     })
 }
 
+/// Coarsens one timestamp as written in a pattern; `key` says whether it
+/// starts (`start`) or ends (`end`) an interval.
+fn coarsen_one(
+    text: &mut String,
+    key: &str,
+    granularity: TimeGranularity,
+    out: &mut Vec<(String, String)>,
+) {
+    if let Some(coarse) = coarsen_text(text, key, granularity) {
+        out.push((text.clone(), coarse.clone()));
+        *text = coarse;
+    }
+}
+
+fn coarsen_constant(
+    value: &mut Constant,
+    granularity: TimeGranularity,
+    out: &mut Vec<(String, String)>,
+) {
+    match value {
+        Constant::Timestamp(text) => coarsen_one(text, "start", granularity, out),
+        Constant::Set(items) => {
+            for item in items {
+                coarsen_constant(item, granularity, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn coarsen_comparisons(
+    expression: &mut ComparisonExpression,
+    granularity: TimeGranularity,
+    out: &mut Vec<(String, String)>,
+) {
+    match expression {
+        ComparisonExpression::Comparison(c) => coarsen_constant(&mut c.value, granularity, out),
+        ComparisonExpression::And(l, r) | ComparisonExpression::Or(l, r) => {
+            coarsen_comparisons(l, granularity, out);
+            coarsen_comparisons(r, granularity, out);
+        }
+    }
+}
+
+/// Times written in a pattern (`START`/`STOP` qualifiers, `t'…'`
+/// constants) are coarsened like every other time.
+fn coarsen_observation(
+    expression: &mut ObservationExpression,
+    granularity: TimeGranularity,
+    out: &mut Vec<(String, String)>,
+) {
+    if granularity == TimeGranularity::None {
+        return;
+    }
+    match expression {
+        ObservationExpression::Observation(c) => coarsen_comparisons(c, granularity, out),
+        ObservationExpression::Qualified(inner, qualifier) => {
+            coarsen_observation(inner, granularity, out);
+            if let Qualifier::StartStop { start, stop } = qualifier {
+                coarsen_one(start, "start", granularity, out);
+                coarsen_one(stop, "end", granularity, out);
+            }
+        }
+        ObservationExpression::And(l, r)
+        | ObservationExpression::Or(l, r)
+        | ObservationExpression::FollowedBy(l, r) => {
+            coarsen_observation(l, granularity, out);
+            coarsen_observation(r, granularity, out);
+        }
+    }
+}
+
 /// Finds where each removed value was written in the original pattern
 /// (the n-th removal of a value is its n-th occurrence).
 fn locate(text: &str, removed: &mut [Removed]) {
@@ -219,7 +294,12 @@ fn locate(text: &str, removed: &mut [Removed]) {
 }
 
 /// Sanitises one indicator pattern.
-pub(crate) fn sanitise(detector: &Detector, text: &str, pattern_type: &str) -> Outcome {
+pub(crate) fn sanitise(
+    detector: &Detector,
+    text: &str,
+    pattern_type: &str,
+    granularity: TimeGranularity,
+) -> Outcome {
     let parsed = if pattern_type == "stix" {
         parse_pattern(text).ok()
     } else {
@@ -247,22 +327,26 @@ pub(crate) fn sanitise(detector: &Detector, text: &str, pattern_type: &str) -> O
     };
     let pruned = pruner.observations(&pattern.expression);
     let mut removed = pruner.removed;
-    if removed.is_empty() {
+    if removed.is_empty() && granularity == TimeGranularity::None {
         return Outcome::Unchanged;
     }
     locate(text, &mut removed);
-    match pruned {
-        Some(expression) if !pruner.unsafe_rewrite => {
-            let rewritten = Pattern { expression };
-            if anchored(&rewritten) {
-                Outcome::Rewritten {
-                    pattern: rewritten.to_string(),
-                    removed,
-                }
-            } else {
-                Outcome::Dropped { removed }
-            }
-        }
-        _ => Outcome::Dropped { removed },
+    let mut expression = match pruned {
+        Some(expression) if !pruner.unsafe_rewrite => expression,
+        _ => return Outcome::Dropped { removed },
+    };
+    let mut coarsened = Vec::new();
+    coarsen_observation(&mut expression, granularity, &mut coarsened);
+    if removed.is_empty() && coarsened.is_empty() {
+        return Outcome::Unchanged;
+    }
+    let rewritten = Pattern { expression };
+    if !removed.is_empty() && !anchored(&rewritten) {
+        return Outcome::Dropped { removed };
+    }
+    Outcome::Rewritten {
+        pattern: rewritten.to_string(),
+        removed,
+        coarsened,
     }
 }

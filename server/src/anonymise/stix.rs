@@ -229,10 +229,23 @@ fn scrub(ctx: &Context<'_>, entry: &mut Entry, out: &mut Vec<Redaction>) -> Scru
             original: removed.value.clone(),
             replacement: None,
         };
-        match pattern::sanitise(ctx.detector, &text, &pattern_type) {
+        match pattern::sanitise(ctx.detector, &text, &pattern_type, ctx.granularity) {
             Outcome::Unchanged => {}
-            Outcome::Rewritten { pattern, removed } => {
+            Outcome::Rewritten {
+                pattern,
+                removed,
+                coarsened,
+            } => {
                 out.extend(removed.iter().map(|r| record(r, Action::Removed)));
+                out.extend(coarsened.into_iter().map(|(original, coarse)| Redaction {
+                    rule: RuleId::TimeCoarsened,
+                    action: Action::Generalised,
+                    field: field(entry.index, ".pattern"),
+                    start: None,
+                    end: None,
+                    original,
+                    replacement: Some(coarse),
+                }));
                 entry
                     .map
                     .insert("pattern".to_owned(), Value::String(pattern));
