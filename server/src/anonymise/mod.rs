@@ -6,7 +6,8 @@
 //! The same report, profile and options always give the same copy, byte for
 //! byte, so the preview an analyst approves is exactly what is published.
 //! Every change is listed as a [`Redaction`]: which rule ([`RuleId`]), in
-//! which field, at which characters, and what the text was.
+//! which field, at which characters, and what the text was. The list holds
+//! the original text, so it is for the home server's analysts only.
 //!
 //! # The rules, in plain words
 //!
@@ -39,11 +40,16 @@
 //!   of indicators. Public addresses, the attacker's, stay. An indicator
 //!   that only names victim-side values is dropped; one that mixes them
 //!   keeps its attacker comparisons when the pattern can be rewritten
-//!   safely (see [`pattern`]), else it is dropped too. Observables that
-//!   name the victim are dropped whole: an edited value would be a wrong
-//!   indicator. E-mail addresses and names *inside indicators* are the
-//!   attacker's (phishing senders) and stay, except recipients and anything
-//!   under the member's domains.
+//!   safely, else it is dropped too. Safely means: a comparison may leave
+//!   an `OR` freely (the pattern only narrows); it may leave an `AND` only
+//!   while the rest still compares something to an attacker value (the
+//!   pattern broadens, but stays an indicator); a `FOLLOWEDBY` that would
+//!   lose a step is never rewritten. Observables that name the victim are
+//!   dropped whole: an edited value would be a wrong indicator. E-mail
+//!   addresses, phone numbers and names *inside indicators* are the
+//!   attacker's (a phishing sender) and stay, except message recipients,
+//!   anything under the member's domains, the member's names, its staff
+//!   and the follow-up contact.
 //! * **Times** (`time_coarsened`), when asked: the report's times, STIX
 //!   timestamps and the times written in patterns are cut to the hour or
 //!   the day; ends are rounded up so no interval turns empty.
