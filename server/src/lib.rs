@@ -3,6 +3,7 @@
 //! Modules follow the data flow of DESIGN.md; this crate's `app::start` is
 //! what both the binary and the end-to-end tests run.
 
+pub mod anonymise;
 pub mod api;
 pub mod app;
 pub mod audit;

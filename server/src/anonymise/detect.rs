@@ -1,0 +1,747 @@
+//! Finding what to redact in one string.
+//!
+//! Every detector runs on the normalised text ([`NormText`]) and reports
+//! byte ranges of the original; overlapping findings are merged into one
+//! (the union), so no fragment of a match survives next to a token.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use ipnet::IpNet;
+use regex::Regex;
+
+use super::normalise::{normalise, NormText};
+use super::redaction::{Action, Redaction, RuleId};
+use super::{net, AnonymiseError};
+
+/// The typed placeholder that replaces a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Token {
+    Organisation,
+    Email,
+    Phone,
+    Domain,
+    Url,
+    Address,
+    Person,
+    IpAddress,
+}
+
+impl Token {
+    pub fn text(self, japanese: bool) -> &'static str {
+        match (self, japanese) {
+            (Token::Organisation, true) => "[組織名]",
+            (Token::Organisation, false) => "[ORGANISATION]",
+            (Token::Email, true) => "[メールアドレス]",
+            (Token::Email, false) => "[EMAIL]",
+            (Token::Phone, true) => "[電話番号]",
+            (Token::Phone, false) => "[PHONE]",
+            (Token::Domain, true) => "[ドメイン]",
+            (Token::Domain, false) => "[DOMAIN]",
+            (Token::Url, _) => "[URL]",
+            (Token::Address, true) => "[住所]",
+            (Token::Address, false) => "[ADDRESS]",
+            (Token::Person, true) => "[氏名]",
+            (Token::Person, false) => "[PERSON]",
+            (Token::IpAddress, true) => "[内部アドレス]",
+            (Token::IpAddress, false) => "[INTERNAL-ADDRESS]",
+        }
+    }
+}
+
+/// One finding, as a byte range of the original text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub start: usize,
+    pub end: usize,
+    pub rule: RuleId,
+    pub token: Token,
+}
+
+/// Which detectors apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Free text: everything, personal data included.
+    Text,
+    /// An indicator value (pattern constant, observable property): only
+    /// what identifies the victim. Other e-mail addresses, phone numbers or
+    /// names there are the attacker's and stay.
+    Value,
+}
+
+/// Company-form markers, normalised (NFKC). Matched before or after a name.
+const JA_MARKERS: &[&str] = &[
+    "国立研究開発法人",
+    "地方独立行政法人",
+    "独立行政法人",
+    "一般社団法人",
+    "一般財団法人",
+    "公益社団法人",
+    "公益財団法人",
+    "社会福祉法人",
+    "株式会社",
+    "有限会社",
+    "合同会社",
+    "合資会社",
+    "合名会社",
+    "医療法人",
+    "学校法人",
+    "(株)",
+    "(有)",
+    "(同)",
+    "(財)",
+    "(社)",
+    "(医)",
+];
+const LATIN_MARKERS: &str = r"co\.?\s*,?\s*ltd\.?|corporation|corp\.?|incorporated|inc\.?|k\.\s*k\.?|kk|ltd\.?|limited|llc|g\.\s*k\.?|company";
+
+/// Separators that may appear, or not, inside a name as written.
+const NAME_SEPARATOR: &str = r"[\s\-._・]*";
+
+fn is_name_separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '-' | '.' | '_' | '・' | ',')
+}
+
+fn marker_alternation() -> String {
+    let ja: Vec<String> = JA_MARKERS.iter().map(|m| regex::escape(m)).collect();
+    format!("{}|{LATIN_MARKERS}", ja.join("|"))
+}
+
+/// Detectors that do not depend on the member.
+struct Statics {
+    marker_start: Regex,
+    marker_end: Regex,
+    email: Regex,
+    url: Regex,
+    ipv4: Regex,
+    ipv6: Regex,
+    phone: Regex,
+    addresses: Vec<Regex>,
+    person_title_ja: Regex,
+    person_labelled: Regex,
+    person_latin: Regex,
+    person_san: Regex,
+}
+
+const PREFECTURES: &str = "東京都|北海道|京都府|大阪府|(?:青森|岩手|宮城|秋田|山形|福島|茨城|栃木|群馬|埼玉|千葉|神奈川|新潟|富山|石川|福井|山梨|長野|岐阜|静岡|愛知|三重|滋賀|兵庫|奈良|和歌山|鳥取|島根|岡山|広島|山口|徳島|香川|愛媛|高知|福岡|佐賀|長崎|熊本|大分|宮崎|鹿児島|沖縄)県";
+
+/// Titles and honorifics that follow a Japanese name; longest first.
+const JA_TITLES: &str = "センター長|マネージャー|リーダー|副社長|担当者|取締役|理事長|様|さま|さん|くん|氏|殿|君|部長|課長|係長|次長|室長|所長|局長|主任|主査|担当|社長|専務|常務|理事";
+
+/// Words that precede titles but are not names (部署, roles). A candidate
+/// name is cut after the last of these it contains.
+const NOT_NAMES: &[&str] = &[
+    "総務",
+    "営業",
+    "技術",
+    "情報",
+    "運用",
+    "開発",
+    "管理",
+    "経理",
+    "人事",
+    "広報",
+    "企画",
+    "保守",
+    "監視",
+    "設備",
+    "保安",
+    "品質",
+    "製造",
+    "調達",
+    "法務",
+    "財務",
+    "経営",
+    "業務",
+    "事業",
+    "本部",
+    "支社",
+    "支店",
+    "工場",
+    "現場",
+    "当社",
+    "弊社",
+    "同社",
+    "貴社",
+    "御社",
+    "顧客",
+    "利用者",
+    "担当",
+    "責任者",
+    "責任",
+    "対応",
+    "復旧",
+    "調査",
+    "分析",
+    "統括",
+    "推進",
+    "戦略",
+    "安全",
+    "危機",
+    "防災",
+    "電気",
+    "通信",
+    "会社",
+    "者",
+    "各",
+    "同",
+    "全",
+    "本件",
+    "代表",
+    "窓口",
+    "現地",
+    "客",
+    "皆",
+    "先方",
+    "対策",
+    "監査",
+    "計画",
+    "設計",
+    "施設",
+    "電力",
+    "本社",
+    "支部",
+    "拠点",
+];
+
+fn compile(pattern: &str) -> Result<Regex, AnonymiseError> {
+    Regex::new(pattern).map_err(|e| AnonymiseError::Pattern(e.to_string()))
+}
+
+impl Statics {
+    fn new() -> Result<Self, AnonymiseError> {
+        let markers = marker_alternation();
+        let place = r"[\p{Han}\p{Katakana}がのヶケ々ー]";
+        let num = "[0-9一二三四五六七八九十〇]+";
+        let block = format!("{num}(?:(?:丁目|番地|番|号|-|の){num})*(?:丁目|番地|番|号)?");
+        Ok(Self {
+            marker_start: compile(&format!(r"(?i)^(?:{markers})[\s,]*"))?,
+            marker_end: compile(&format!(r"(?i)[\s,]*(?:{markers})$"))?,
+            email: compile(
+                r"(?i)[a-z0-9][a-z0-9._%+\-]*@(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z](?:[a-z0-9\-]*[a-z0-9])?",
+            )?,
+            url: compile(
+                r#"(?i)\b(?:https?|hxxps?|ftps?|sftp|wss?|ldaps?|smb)://[^\s<>"'「」『』()\[\]{}、。,]+"#,
+            )?,
+            ipv4: compile(r"(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?")?,
+            ipv6: compile(
+                r"(?i)(?:[0-9a-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9a-f]{1,4})?(?:%[0-9a-z._\-]+)?(?:/\d{1,3})?",
+            )?,
+            phone: compile(
+                r"\+\d{1,3}(?:[\s\-.]?\(0\))?(?:[\s\-.]?\d{1,4}){2,5}|\(0\d{1,4}\)\s?\d{1,4}[-ー]?\d{3,4}|0\d{1,4}[-ー]\d{1,4}[-ー]\d{3,4}|0\d{1,4} \d{1,4} \d{3,4}|0\d{9,10}",
+            )?,
+            addresses: vec![
+                compile(&format!(
+                    r"(?:〒\s?\d{{3}}[-ー]?\d{{4}}\s*)?(?:{PREFECTURES}){place}{{0,12}}?(?:市|区|町|村|郡){place}{{0,16}}?{block}"
+                ))?,
+                compile(&format!(
+                    r"\p{{Han}}{{1,4}}(?:市|区){place}{{0,12}}?\d{{1,4}}(?:丁目|-)\d{{1,4}}(?:(?:番地?|-)\d{{1,4}})?号?"
+                ))?,
+                compile(r"〒\s?\d{3}[-ー]?\d{4}")?,
+                compile(
+                    r"(?:\d{1,4}(?:-\d{1,4}){1,2},?\s+)?(?:[A-Z][a-z]+(?:-[a-z]+)?,?\s+)?\b[A-Z][a-z]+-(?:ku|shi|cho|machi|gun|mura)\b(?:,?\s+[A-Z][a-z]+(?:-(?:to|fu|ken))?)?(?:,?\s+\d{3}-\d{4})?",
+                )?,
+            ],
+            person_title_ja: compile(&format!(
+                r"(\p{{Han}}{{1,5}}(?: [\p{{Han}}\p{{Hiragana}}]{{1,4}})?) ?(?:{JA_TITLES})"
+            ))?,
+            person_labelled: compile(
+                r"(?:担当者|担当|連絡先|報告者|記入者|氏名|(?i:contact person|contact|reported by|reporter))\s*:\s*(\p{Han}{1,5}(?: [\p{Han}\p{Hiragana}\p{Katakana}]{1,5})?|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2})",
+            )?,
+            person_latin: compile(
+                r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+([A-Z][A-Za-z'\-]+(?:\s+[A-Z][A-Za-z'\-]+){0,2})",
+            )?,
+            person_san: compile(r"\b([A-Z][a-z]+)-(?:san|sama|shi|kun)\b")?,
+        })
+    }
+}
+
+static STATICS: OnceLock<Result<Statics, AnonymiseError>> = OnceLock::new();
+
+fn statics() -> Result<&'static Statics, AnonymiseError> {
+    STATICS
+        .get_or_init(Statics::new)
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Strips company-form markers from both ends of a normalised name.
+fn core_name(statics: &Statics, name: &str) -> String {
+    let mut core = name.trim().to_owned();
+    loop {
+        let before = core.len();
+        if let Some(m) = statics.marker_start.find(&core) {
+            core = core.get(m.end()..).unwrap_or("").to_owned();
+        }
+        if let Some(m) = statics.marker_end.find(&core) {
+            core = core.get(..m.start()).unwrap_or("").to_owned();
+        }
+        core = core.trim_matches(|c: char| is_name_separator(c)).to_owned();
+        if core.len() == before || core.is_empty() {
+            return core;
+        }
+    }
+}
+
+/// A regex for a literal (a name) that tolerates width, case, spacing and,
+/// when `markers`, company-form markers before or after.
+fn literal_regex(
+    statics: &Statics,
+    literal: &str,
+    markers: bool,
+) -> Result<Option<Regex>, AnonymiseError> {
+    let normalised = normalise(literal);
+    let core = if markers {
+        core_name(statics, &normalised)
+    } else {
+        normalised
+    };
+    let chars: Vec<String> = core
+        .chars()
+        .filter(|c| !is_name_separator(*c))
+        .map(|c| regex::escape(&c.to_string()))
+        .collect();
+    if chars.is_empty() {
+        return Ok(None);
+    }
+    let body = chars.join(NAME_SEPARATOR);
+    let pattern = if markers {
+        let alternation = marker_alternation();
+        format!(r"(?i)(?:(?:{alternation})\s*)?{body}(?:\s*,?\s*(?:{alternation}))?")
+    } else {
+        format!("(?i){body}")
+    };
+    compile(&pattern).map(Some)
+}
+
+/// A phone number given literally (the follow-up contact's): its digits
+/// with any punctuation between them.
+fn phone_literal_regex(phone: &str) -> Result<Option<Regex>, AnonymiseError> {
+    let digits: Vec<String> = normalise(phone)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .map(String::from)
+        .collect();
+    if digits.len() < 6 {
+        return Ok(None);
+    }
+    compile(&digits.join(r"[\s\-ー().+]{0,3}")).map(Some)
+}
+
+fn is_ascii_alnum_at(text: &str, index: usize, before: bool) -> bool {
+    let c = if before {
+        text.get(..index).and_then(|t| t.chars().next_back())
+    } else {
+        text.get(index..).and_then(|t| t.chars().next())
+    };
+    c.is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+fn char_before(text: &str, index: usize) -> Option<char> {
+    text.get(..index).and_then(|t| t.chars().next_back())
+}
+
+fn char_after(text: &str, index: usize) -> Option<char> {
+    text.get(index..).and_then(|t| t.chars().next())
+}
+
+/// Latin words must match whole: `acme` is not in `acmetric`.
+fn whole_word(text: &str, start: usize, end: usize) -> bool {
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let joined_before = alnum(char_after(text, start)) && alnum(char_before(text, start));
+    let joined_after = alnum(char_before(text, end)) && alnum(char_after(text, end));
+    !joined_before && !joined_after
+}
+
+fn is_host_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
+}
+
+/// A literal the member is known by, and what it means.
+struct Literal {
+    regex: Regex,
+    rule: RuleId,
+    token: Token,
+    /// Applies to indicator values too.
+    in_values: bool,
+}
+
+/// The detectors for one member.
+pub(crate) struct Detector {
+    statics: &'static Statics,
+    literals: Vec<Literal>,
+    domains: Vec<Regex>,
+    ranges: Vec<IpNet>,
+}
+
+/// What the detector is built from besides the profile: the report's own
+/// contact details, which are personal data wherever they reappear.
+pub(crate) struct Known<'a> {
+    pub names: &'a [String],
+    pub aliases: &'a [String],
+    pub domains: &'a [String],
+    pub ranges: &'a [IpNet],
+    pub staff: Vec<String>,
+    pub organisations: Vec<String>,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    /// `named` attribution: the member's names stay.
+    pub keep_names: bool,
+}
+
+impl Detector {
+    pub fn new(known: &Known<'_>) -> Result<Self, AnonymiseError> {
+        let statics = statics()?;
+        let mut literals = Vec::new();
+        if !known.keep_names {
+            let named = known
+                .names
+                .iter()
+                .chain(&known.organisations)
+                .map(|n| (n, RuleId::MemberName))
+                .chain(known.aliases.iter().map(|a| (a, RuleId::MemberAlias)));
+            for (name, rule) in named {
+                if let Some(regex) = literal_regex(statics, name, true)? {
+                    literals.push(Literal {
+                        regex,
+                        rule,
+                        token: Token::Organisation,
+                        in_values: true,
+                    });
+                }
+            }
+        }
+        for name in &known.staff {
+            if let Some(regex) = literal_regex(statics, name, false)? {
+                literals.push(Literal {
+                    regex,
+                    rule: RuleId::PersonalName,
+                    token: Token::Person,
+                    in_values: true,
+                });
+            }
+        }
+        for email in &known.emails {
+            if let Some(regex) = literal_regex(statics, email, false)? {
+                literals.push(Literal {
+                    regex,
+                    rule: RuleId::EmailAddress,
+                    token: Token::Email,
+                    in_values: true,
+                });
+            }
+        }
+        for phone in &known.phones {
+            if let Some(regex) = phone_literal_regex(phone)? {
+                literals.push(Literal {
+                    regex,
+                    rule: RuleId::PhoneNumber,
+                    token: Token::Phone,
+                    in_values: true,
+                });
+            }
+        }
+        let mut forms = BTreeSet::new();
+        for domain in known.domains {
+            let plain = normalise(domain)
+                .trim()
+                .trim_end_matches('.')
+                .to_lowercase();
+            if plain.is_empty() || !plain.contains('.') {
+                continue;
+            }
+            if let Ok(ascii) = idna::domain_to_ascii(&plain) {
+                if !ascii.is_empty() {
+                    forms.insert(ascii);
+                }
+            }
+            let (unicode, _) = idna::domain_to_unicode(&plain);
+            if !unicode.is_empty() {
+                forms.insert(unicode);
+            }
+            forms.insert(plain);
+        }
+        let domains = forms
+            .iter()
+            .map(|form| compile(&format!("(?i){}", regex::escape(form))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            statics,
+            literals,
+            domains,
+            ranges: known.ranges.to_vec(),
+        })
+    }
+
+    /// Byte ranges in `text` (normalised) of the member's hosts, widened to
+    /// the whole host name.
+    fn member_hosts(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        for regex in &self.domains {
+            for m in regex.find_iter(text) {
+                let (mut start, mut end) = (m.start(), m.end());
+                if is_ascii_alnum_at(text, start, true) || is_ascii_alnum_at(text, end, false) {
+                    continue;
+                }
+                while let Some(c) = char_before(text, start).filter(|c| is_host_char(*c)) {
+                    start -= c.len_utf8();
+                }
+                while let Some(c) = char_after(text, end).filter(|c| is_host_char(*c)) {
+                    end += c.len_utf8();
+                }
+                while let Some(c) = char_before(text, end).filter(|c| matches!(c, '.' | '-')) {
+                    end -= c.len_utf8();
+                }
+                while let Some(c) = char_after(text, start).filter(|c| matches!(c, '.' | '-')) {
+                    start += c.len_utf8();
+                }
+                if start < end {
+                    found.push((start, end));
+                }
+            }
+        }
+        found
+    }
+
+    /// The member's own address ranges.
+    pub fn ranges(&self) -> &[IpNet] {
+        &self.ranges
+    }
+
+    fn is_member_host(&self, host: &str) -> bool {
+        !self.member_hosts(host).is_empty()
+    }
+
+    /// Everything to redact in `original`, merged and in order.
+    pub fn scan(&self, original: &str, mode: Mode) -> Vec<Hit> {
+        let norm = NormText::new(original);
+        let text = norm.text.as_str();
+        let mut raw: Vec<(usize, usize, RuleId, Token)> = Vec::new();
+
+        for literal in &self.literals {
+            if mode == Mode::Value && !literal.in_values {
+                continue;
+            }
+            let mut at = 0;
+            while let Some(m) = literal.regex.find_at(text, at) {
+                if whole_word(text, m.start(), m.end()) {
+                    raw.push((m.start(), m.end(), literal.rule, literal.token));
+                    // Non-empty (a literal has at least one character).
+                    at = m
+                        .end()
+                        .max(m.start() + char_after(text, m.start()).map_or(1, char::len_utf8));
+                } else {
+                    at = m.start() + char_after(text, m.start()).map_or(1, char::len_utf8);
+                }
+                if at > text.len() {
+                    break;
+                }
+            }
+        }
+        for (start, end) in self.member_hosts(text) {
+            raw.push((start, end, RuleId::MemberDomain, Token::Domain));
+        }
+        for m in self.statics.url.find_iter(text) {
+            // A sentence may end right after a URL.
+            let url = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?']);
+            let end = m.start() + url.len();
+            let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+            let authority = after_scheme
+                .split(['/', '?', '#'])
+                .next()
+                .unwrap_or(after_scheme);
+            let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            let host = if let Some(rest) = host_port.strip_prefix('[') {
+                rest.split(']').next().unwrap_or(rest)
+            } else {
+                host_port.split(':').next().unwrap_or(host_port)
+            };
+            if self.is_member_host(host) {
+                raw.push((m.start(), end, RuleId::MemberDomain, Token::Url));
+            } else if let Some(rule) =
+                net::parse_net(host).and_then(|n| net::classify(n, &self.ranges))
+            {
+                raw.push((m.start(), end, rule, Token::Url));
+            }
+        }
+        self.addresses(text, &mut raw);
+        if mode == Mode::Text {
+            self.personal(text, &mut raw);
+        }
+
+        let mut hits: Vec<Hit> = raw
+            .into_iter()
+            .filter_map(|(s, e, rule, token)| {
+                norm.to_original(s, e).map(|(start, end)| Hit {
+                    start,
+                    end,
+                    rule,
+                    token,
+                })
+            })
+            .collect();
+        hits.sort_by(|a, b| {
+            a.start
+                .cmp(&b.start)
+                .then(b.end.cmp(&a.end))
+                .then(a.rule.cmp(&b.rule))
+                .then(a.token.cmp(&b.token))
+        });
+        let mut merged: Vec<Hit> = Vec::new();
+        for hit in hits {
+            match merged.last_mut() {
+                Some(last) if hit.start < last.end => last.end = last.end.max(hit.end),
+                _ => merged.push(hit),
+            }
+        }
+        merged
+    }
+
+    fn addresses(&self, text: &str, raw: &mut Vec<(usize, usize, RuleId, Token)>) {
+        for m in self.statics.ipv4.find_iter(text) {
+            let before = char_before(text, m.start());
+            let after = text.get(m.end()..).unwrap_or("");
+            if before.is_some_and(|c| c.is_ascii_digit() || c == '.')
+                || after.starts_with(|c: char| c.is_ascii_digit())
+                || (after.starts_with('.') && after[1..].starts_with(|c: char| c.is_ascii_digit()))
+            {
+                continue;
+            }
+            if let Some(rule) =
+                net::parse_net(m.as_str()).and_then(|n| net::classify(n, &self.ranges))
+            {
+                raw.push((m.start(), m.end(), rule, Token::IpAddress));
+            }
+        }
+        for m in self.statics.ipv6.find_iter(text) {
+            if char_before(text, m.start()).is_some_and(|c| c.is_ascii_hexdigit() || c == ':') {
+                continue;
+            }
+            let mut candidate = m.as_str();
+            let mut parsed = net::parse_net(candidate);
+            while parsed.is_none() && candidate.ends_with(':') {
+                candidate = &candidate[..candidate.len() - 1];
+                parsed = net::parse_net(candidate);
+            }
+            if let Some(rule) = parsed.and_then(|n| net::classify(n, &self.ranges)) {
+                raw.push((
+                    m.start(),
+                    m.start() + candidate.len(),
+                    rule,
+                    Token::IpAddress,
+                ));
+            }
+        }
+    }
+
+    fn personal(&self, text: &str, raw: &mut Vec<(usize, usize, RuleId, Token)>) {
+        let s = self.statics;
+        for m in s.email.find_iter(text) {
+            let domain = m.as_str().rsplit_once('@').map_or("", |(_, d)| d);
+            let rule = if self.is_member_host(domain) {
+                RuleId::MemberDomain
+            } else {
+                RuleId::EmailAddress
+            };
+            raw.push((m.start(), m.end(), rule, Token::Email));
+        }
+        let mut at = 0;
+        while let Some(m) = s.phone.find_at(text, at) {
+            let before = char_before(text, m.start());
+            let after = char_after(text, m.end());
+            let digits = m.as_str().chars().filter(char::is_ascii_digit).count();
+            let ok = !before
+                .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '+' | '/'))
+                && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+                && (9..=15).contains(&digits);
+            if ok {
+                raw.push((m.start(), m.end(), RuleId::PhoneNumber, Token::Phone));
+                at = m.end();
+            } else {
+                at = m.start() + 1;
+            }
+            while at < text.len() && !text.is_char_boundary(at) {
+                at += 1;
+            }
+            if at >= text.len() {
+                break;
+            }
+        }
+        for regex in &s.addresses {
+            for m in regex.find_iter(text) {
+                raw.push((m.start(), m.end(), RuleId::PostalAddress, Token::Address));
+            }
+        }
+        for caps in s.person_title_ja.captures_iter(text) {
+            if let Some(name) = caps.get(1) {
+                let mut start = name.start();
+                let candidate = name.as_str();
+                let mut cut = 0;
+                for word in NOT_NAMES {
+                    if let Some(position) = candidate.rfind(word) {
+                        cut = cut.max(position + word.len());
+                    }
+                }
+                start += cut;
+                let rest = text.get(start..name.end()).unwrap_or("").trim();
+                if !rest.is_empty() && start < name.end() {
+                    raw.push((start, name.end(), RuleId::PersonalName, Token::Person));
+                }
+            }
+        }
+        for regex in [&s.person_labelled, &s.person_latin, &s.person_san] {
+            for caps in regex.captures_iter(text) {
+                if let Some(name) = caps.get(1) {
+                    if NOT_NAMES.contains(&name.as_str()) {
+                        continue;
+                    }
+                    raw.push((
+                        name.start(),
+                        name.end(),
+                        RuleId::PersonalName,
+                        Token::Person,
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Redacts `original`, appending one [`Redaction`] per replaced span.
+    pub fn redact(
+        &self,
+        original: &str,
+        mode: Mode,
+        field: &str,
+        japanese: bool,
+        out: &mut Vec<Redaction>,
+    ) -> String {
+        let hits = self.scan(original, mode);
+        if hits.is_empty() {
+            return original.to_owned();
+        }
+        let mut result = String::with_capacity(original.len());
+        let mut copied = 0;
+        for hit in hits {
+            let token = hit.token.text(japanese);
+            result.push_str(original.get(copied..hit.start).unwrap_or(""));
+            result.push_str(token);
+            copied = hit.end;
+            out.push(Redaction {
+                rule: hit.rule,
+                action: Action::Replaced,
+                field: field.to_owned(),
+                start: Some(char_offset(original, hit.start)),
+                end: Some(char_offset(original, hit.end)),
+                original: original.get(hit.start..hit.end).unwrap_or("").to_owned(),
+                replacement: Some(token.to_owned()),
+            });
+        }
+        result.push_str(original.get(copied..).unwrap_or(""));
+        result
+    }
+}
+
+/// Character offset of a byte offset.
+pub(crate) fn char_offset(text: &str, byte: usize) -> usize {
+    text.get(..byte).map_or(0, |t| t.chars().count())
+}
