@@ -340,3 +340,124 @@ pub struct PeerSummary {
     pub id: Uuid,
     pub name: String,
 }
+
+/// Where a submitted report stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReportState {
+    Received,
+    InReview,
+    Published,
+    Rejected,
+    Withdrawn,
+}
+
+impl ReportState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportState::Received => "received",
+            ReportState::InReview => "in_review",
+            ReportState::Published => "published",
+            ReportState::Rejected => "rejected",
+            ReportState::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+impl std::str::FromStr for ReportState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [ReportState::Received, ReportState::InReview, ReportState::Published, ReportState::Rejected, ReportState::Withdrawn]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown report state `{s}`"))
+    }
+}
+
+/// A statutory reporting threshold the report crosses (報告を要する重大な事故).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StatutoryHit {
+    pub threshold: String,
+    /// The service-maintenance level, in Japanese and English.
+    pub level: LocalisedName,
+    /// The laws that set it, in Japanese.
+    pub laws: Vec<String>,
+    /// True when the report named no service or facility and the threshold was assumed to apply.
+    pub assumed: bool,
+}
+
+/// Answer to a submission or amendment.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReportReceipt {
+    pub id: Uuid,
+    pub report_id: Uuid,
+    pub state: ReportState,
+    pub revision: u32,
+    /// Whether the report is statutory-reportable, and under which law.
+    pub statutory_reportable: bool,
+    pub statutory: Vec<StatutoryHit>,
+    /// How many redactions the anonymiser made in the sanitised preview.
+    pub redactions: usize,
+}
+
+/// A report as its submitter (or an analyst) sees it in a listing.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReportSummary {
+    pub id: Uuid,
+    pub report_id: Uuid,
+    pub organisation_id: Uuid,
+    pub state: ReportState,
+    pub revision: u32,
+    pub kind: String,
+    pub sector: String,
+    pub title: String,
+    pub tlp: String,
+    pub statutory_reportable: bool,
+    /// Why an analyst rejected it.
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One report in full: raw, and — for analysts — the sanitised copy and its redactions.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReportDetail {
+    pub summary: ReportSummary,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub raw: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub sanitised: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub redactions: Vec<serde_json::Value>,
+    pub statutory: Vec<StatutoryHit>,
+}
+
+/// `POST /api/v1/review/{id}/publish`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    /// TLP of the shared copy; never below the submitter's. Default: the submitter's.
+    #[serde(default)]
+    pub tlp: Option<String>,
+    /// Sector ids in scope; empty = all sectors.
+    #[serde(default)]
+    pub sectors: Vec<String>,
+    /// members, analysts, liaisons; empty = the default for the TLP.
+    #[serde(default)]
+    pub audiences: Vec<String>,
+}
+
+/// `POST /api/v1/review/{id}/reject`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    /// Shown to the submitter.
+    pub reason: String,
+}

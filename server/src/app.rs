@@ -25,6 +25,8 @@ pub struct AppState {
     pub login_throttle: LoginThrottle,
     pub sectors: Vec<Sector>,
     pub sector_ids: Vec<String>,
+    /// Secret namespace for the ids of sanitised copies, so a raw id does not reveal the shared one.
+    pub anonymise_namespace: uuid::Uuid,
 }
 
 impl AppState {
@@ -37,6 +39,8 @@ impl AppState {
         }
         let tokens = TokenKeys::load_or_create(&db, &settings.identity.server_id).map_err(|e| anyhow::anyhow!("{e}"))?;
         let sectors = crate::sectors::configured()?;
+        let namespace_secret = crate::auth::server_secret(&db, "anonymise_namespace").map_err(|e| anyhow::anyhow!("{e}"))?;
+        let anonymise_namespace = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, namespace_secret.as_bytes());
         let sector_ids = sectors.iter().map(|s| s.id.clone()).collect();
         Ok(AppState {
             login_throttle: LoginThrottle::per_minute(settings.auth.login_attempts_per_minute),
@@ -45,6 +49,7 @@ impl AppState {
             tokens,
             sectors,
             sector_ids,
+            anonymise_namespace,
         })
     }
 

@@ -85,21 +85,7 @@ pub struct TokenKeys {
 impl TokenKeys {
     /// Load the signing secret from the database, creating it on first start.
     pub fn load_or_create(db: &Database, issuer: &str) -> Result<TokenKeys, ApiError> {
-        const NAME: &str = "jwt_hs256";
-        let secret = db.write(|conn| {
-            let existing: Option<String> =
-                server_secrets::table.filter(server_secrets::name.eq(NAME)).select(server_secrets::value).first(conn).optional()?;
-            if let Some(value) = existing {
-                return Ok(value);
-            }
-            let mut bytes = [0_u8; 32];
-            rand::fill(&mut bytes);
-            let value = base64::engine::general_purpose::STANDARD.encode(bytes);
-            diesel::insert_into(server_secrets::table)
-                .values((server_secrets::name.eq(NAME), server_secrets::value.eq(&value), server_secrets::created_at.eq(now())))
-                .execute(conn)?;
-            Ok(value)
-        })?;
+        let secret = server_secret(db, "jwt_hs256")?;
         let bytes = base64::engine::general_purpose::STANDARD.decode(secret).map_err(ApiError::internal)?;
         Ok(TokenKeys {
             encoding: EncodingKey::from_secret(&bytes),
@@ -134,6 +120,25 @@ impl TokenKeys {
             }
         })
     }
+}
+
+/// A random 256-bit secret shared by every server on the database, created
+/// on first use (token signing key, anonymisation id namespace).
+pub fn server_secret(db: &Database, name: &str) -> Result<String, ApiError> {
+    db.write(|conn| {
+        let existing: Option<String> =
+            server_secrets::table.filter(server_secrets::name.eq(name)).select(server_secrets::value).first(conn).optional()?;
+        if let Some(value) = existing {
+            return Ok(value);
+        }
+        let mut bytes = [0_u8; 32];
+        rand::fill(&mut bytes);
+        let value = base64::engine::general_purpose::STANDARD.encode(bytes);
+        diesel::insert_into(server_secrets::table)
+            .values((server_secrets::name.eq(name), server_secrets::value.eq(&value), server_secrets::created_at.eq(now())))
+            .execute(conn)?;
+        Ok(value)
+    })
 }
 
 /// Per-address login throttle, in front of the per-account lockout.
@@ -520,6 +525,18 @@ impl Allowed for AdminOnly {
 pub struct Curators;
 impl Allowed for Curators {
     const ROLES: &'static [Role] = &[Role::Analyst, Role::Admin];
+}
+
+/// Operators of member organisations.
+pub struct Operators;
+impl Allowed for Operators {
+    const ROLES: &'static [Role] = &[Role::Operator];
+}
+
+/// Everyone who handles reports: operators, analysts, admins.
+pub struct ReportHandlers;
+impl Allowed for ReportHandlers {
+    const ROLES: &'static [Role] = &[Role::Operator, Role::Analyst, Role::Admin];
 }
 
 /// Any authenticated user.

@@ -63,11 +63,15 @@ impl Default for TaxiiSettings {
 pub struct SharingSettings {
     /// TLP given to objects that carry no TLP marking: clear, green, amber, amber+strict or red.
     pub default_tlp: String,
+    /// A report's sector is shown only if at least this many member organisations share it (or the submitter consented).
+    pub k_anonymity: usize,
+    /// Coarsen the times of shared reports: none, hour or day.
+    pub coarsen_times: String,
 }
 
 impl Default for SharingSettings {
     fn default() -> Self {
-        SharingSettings { default_tlp: "amber".to_owned() }
+        SharingSettings { default_tlp: "amber".to_owned(), k_anonymity: 3, coarsen_times: "none".to_owned() }
     }
 }
 
@@ -244,6 +248,9 @@ impl Settings {
                 "sharing.default_tlp: `{}` is not a TLP (clear, green, amber, amber+strict, red)",
                 self.sharing.default_tlp
             )));
+        }
+        if !matches!(self.sharing.coarsen_times.as_str(), "none" | "hour" | "day") {
+            return Err(ConfigError::Invalid(format!("sharing.coarsen_times: `{}` is not none, hour or day", self.sharing.coarsen_times)));
         }
         if self.taxii.max_page_size == 0 || self.taxii.default_page_size == 0 {
             return Err(ConfigError::Invalid("taxii page sizes must be at least 1".to_owned()));

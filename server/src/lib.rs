@@ -11,6 +11,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod intake;
 pub mod members;
 pub mod policy;
 pub mod store;

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod meta;
 pub mod policy;
+pub mod reports;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest};
@@ -24,6 +25,8 @@ use crate::error::ApiError;
         admin::create_api_key, admin::list_api_keys, admin::revoke_api_key,
         admin::create_peer, admin::list_peers,
         policy::where_will_it_go,
+        reports::submit, reports::list, reports::get, reports::amend, reports::withdraw,
+        reports::queue, reports::open, reports::edit, reports::publish, reports::reject,
     ),
     components(schemas(isacx_schemas::error::ErrorCode, isacx_schemas::error::FieldError)),
     modifiers(&SecuritySchemes),
@@ -57,6 +60,22 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             web::scope("/api/v1")
                 .route("/openapi.json", web::get().to(meta::openapi))
                 .route("/sectors", web::get().to(meta::sectors))
+                .service(
+                    web::scope("/reports")
+                        .wrap(actix_web::middleware::from_fn(crate::auth::require_role::<crate::auth::ReportHandlers>))
+                        .service(web::resource("").route(web::post().to(reports::submit)).route(web::get().to(reports::list)))
+                        .service(web::resource("/{id}").route(web::get().to(reports::get)).route(web::put().to(reports::amend)))
+                        .route("/{id}/withdraw", web::post().to(reports::withdraw)),
+                )
+                .service(
+                    web::scope("/review")
+                        .wrap(actix_web::middleware::from_fn(crate::auth::require_role::<crate::auth::Curators>))
+                        .route("", web::get().to(reports::queue))
+                        .route("/{id}", web::get().to(reports::open))
+                        .route("/{id}/sanitised", web::put().to(reports::edit))
+                        .route("/{id}/publish", web::post().to(reports::publish))
+                        .route("/{id}/reject", web::post().to(reports::reject)),
+                )
                 .service(
                     web::scope("/policy")
                         .wrap(actix_web::middleware::from_fn(crate::auth::require_role::<crate::auth::Curators>))

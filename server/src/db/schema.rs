@@ -142,3 +142,38 @@ diesel::table! {
 
 diesel::joinable!(collection_members -> stix_objects (date_added));
 diesel::allow_tables_to_appear_in_same_query!(stix_objects, collection_members);
+
+diesel::table! {
+    reports (id) {
+        id -> Text,
+        report_id -> Text,
+        organisation_id -> Text,
+        submitted_by -> Text,
+        idempotency_key -> Nullable<Text>,
+        state -> Text,
+        revision -> Integer,
+        kind -> Text,
+        sector -> Text,
+        title -> Text,
+        raw -> Text,
+        sanitised -> Text,
+        sanitised_stix -> Text,
+        redactions -> Text,
+        thresholds -> Text,
+        tlp -> Text,
+        reason -> Nullable<Text>,
+        published_tlp -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_revisions (report_row, revision) {
+        report_row -> Text,
+        revision -> Integer,
+        raw -> Text,
+        created_at -> Timestamp,
+    }
+}

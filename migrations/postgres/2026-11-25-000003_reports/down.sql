@@ -1,0 +1,2 @@
+DROP TABLE report_revisions;
+DROP TABLE reports;
