@@ -77,6 +77,7 @@ pub fn start(state: AppState) -> anyhow::Result<Running> {
         App::new()
             .app_data(state.clone())
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+            .wrap(actix_web::middleware::DefaultHeaders::new().add((isacx_schemas::API_VERSION_HEADER, isacx_schemas::API_VERSION)))
             .wrap(from_fn(crate::telemetry::request_id_middleware))
             .configure(|cfg| crate::api::configure(cfg, max_body))
             .configure(|cfg| crate::taxii::configure(cfg, max_content))

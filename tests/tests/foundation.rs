@@ -57,7 +57,9 @@ async fn login_whoami_logout() {
 async fn health_and_readiness() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await.unwrap();
-        let health: api::Health = app.client.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
+        let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+        assert_eq!(response.headers()[isacx_schemas::API_VERSION_HEADER], isacx_schemas::API_VERSION);
+        let health: api::Health = response.json().await.unwrap();
         assert_eq!(health.status, "ok");
         let ready: api::Health = app.client.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
         assert_eq!(ready.database.as_deref(), Some(if backend == Backend::Sqlite { "sqlite" } else { "postgres" }));

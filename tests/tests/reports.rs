@@ -158,6 +158,29 @@ async fn report_lifecycle() {
         let other = app.client.post(url(&format!("/api/v1/reports/{}/withdraw", third.id))).bearer_auth(&other_telecom).send().await.unwrap();
         assert_eq!(other.status(), 404);
 
+        // The same report posted over TAXII as STIX goes to intake too.
+        let stix_report: isacx_schemas::report::Report = serde_json::from_value(fixture()).unwrap();
+        let objects = stix_report.to_stix_objects().unwrap();
+        let r = app
+            .client
+            .post(url("/taxii2/api/collections/sector-information_communications/objects/"))
+            .bearer_auth(&toto)
+            .header("accept", TAXII_MEDIA_TYPE)
+            .header("content-type", TAXII_MEDIA_TYPE)
+            .body(json!({ "objects": objects }).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        let status: Value = r.json().await.unwrap();
+        assert_eq!(status["failure_count"], 0, "{status}");
+        assert!(status["successes"][0]["message"].as_str().unwrap().contains("received for review"));
+        let listed: Vec<api::ReportSummary> = app.client.get(url("/api/v1/reports")).bearer_auth(&toto).send().await.unwrap().json().await.unwrap();
+        assert!(listed.iter().any(|r| r.report_id == stix_report.id && r.state == ReportState::Received));
+        // Nothing of it is in the shared store before review.
+        let shared = pull(other_telecom.clone()).await;
+        assert!(!shared.contains(&stix_report.incident_id().to_string()));
+
         // Every step is in the audit chain, and the chain holds.
         let verdict = app.db.read(|conn| isacx_server::audit::verify(conn)).unwrap();
         assert!(matches!(verdict, isacx_server::audit::Verification::Intact { .. }));

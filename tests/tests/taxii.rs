@@ -273,7 +273,13 @@ async fn taxii_errors() {
     let wrong = Taxii { app: &app, auth: Auth::Basic("analyst".into(), "wrong".into()) };
     assert_eq!(wrong.get("/taxii2/api/collections/").await.0, 401);
     let (operator, _) = operator(&app, &admin, "op", "electricity").await;
-    let (status, _) = operator.post("sector-electricity", &[indicator(1, GREEN, "2026-01-01T00:00:00.000Z")]).await;
+    // Operators post reports for review, not loose objects into the store.
+    let (status, st) = operator.post("sector-electricity", &[indicator(1, GREEN, "2026-01-01T00:00:00.000Z")]).await;
+    assert_eq!((status, st["failure_count"].as_u64()), (202, Some(1)), "{st}");
+    assert!(st["failures"][0]["message"].as_str().unwrap().contains("not an isacx incident report"), "{st}");
+    let (status, _) = operator.post("sector-finance", &[indicator(1, GREEN, "2026-01-01T00:00:00.000Z")]).await;
+    assert_eq!(status, 403);
+    let (status, _) = operator.post("public", &[indicator(1, CLEAR, "2026-01-01T00:00:00.000Z")]).await;
     assert_eq!(status, 403);
     assert_eq!(operator.get("/taxii2/api/collections/sector-finance/objects/").await.0, 403);
     app.stop().await;

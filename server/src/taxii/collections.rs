@@ -73,9 +73,15 @@ impl CollectionDef {
         }
     }
 
-    /// Analysts and admins publish through TAXII; member submissions go through intake.
+    /// Analysts and admins publish through TAXII; operators may post
+    /// incident reports to the collections they read, which go to intake for
+    /// review, never straight into the shared store.
     pub fn can_write(&self, viewer: &Viewer) -> bool {
-        matches!(viewer, Viewer::User { role: Role::Analyst | Role::Admin, .. })
+        match viewer {
+            Viewer::User { role: Role::Analyst | Role::Admin, .. } => true,
+            Viewer::User { role: Role::Operator, .. } => self.kind != Kind::Public && self.can_read(viewer),
+            _ => false,
+        }
     }
 
     /// The scope an object posted here gets when it names none.

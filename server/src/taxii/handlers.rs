@@ -387,6 +387,9 @@ pub async fn add_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
         return Err(TaxiiApiError::forbidden("you may not add objects to this collection"));
     }
     let state = state.into_inner();
+    if principal.role == Role::Operator {
+        return submit_report_objects(state, principal, body).await;
+    }
     let default_tlp = state.settings.sharing.default_tlp();
     let defs = layout(&state);
     let user_id = principal.user_id.to_string();
@@ -517,4 +520,73 @@ pub async fn status(req: HttpRequest, state: web::Data<AppState>, caller: Caller
 
 pub async fn not_found() -> Result<HttpResponse> {
     Err(TaxiiApiError::not_found("no such TAXII endpoint"))
+}
+
+/// An operator's envelope is an incident report in STIX form (an incident
+/// with the isacx report extension, its indicators and relationships): it is
+/// converted and sent through intake, like `POST /api/v1/reports`.
+async fn submit_report_objects(state: std::sync::Arc<AppState>, principal: Principal, body: web::Bytes) -> Result<HttpResponse> {
+    let status = crate::db::blocking(move || {
+        let envelope: Value = serde_json::from_slice(&body).map_err(|e| crate::error::ApiError::field("body", format!("not JSON: {e}")))?;
+        let raw = match envelope.get("objects") {
+            Some(Value::Array(items)) if !items.is_empty() => items.clone(),
+            _ => return Err(crate::error::ApiError::field("objects", "an envelope with a non-empty `objects` list is required")),
+        };
+        let keys: Vec<(String, String)> = raw
+            .iter()
+            .map(|o| {
+                let id = o.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+                let version = o.get("modified").or_else(|| o.get("created")).and_then(Value::as_str).unwrap_or("").to_owned();
+                (id, version)
+            })
+            .collect();
+        let mut objects = Vec::new();
+        let mut problems = Vec::new();
+        for (i, value) in raw.into_iter().enumerate() {
+            match object_from_json(value) {
+                Ok(o) => objects.push(o),
+                Err(errors) => problems.push(format!("objects[{i}]: {}", errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))),
+            }
+        }
+        let outcome = if problems.is_empty() {
+            isacx_schemas::report::Report::from_stix(&objects)
+                .map_err(|e| format!("not an isacx incident report: {e}"))
+                .and_then(|report| serde_json::to_value(report).map_err(|e| e.to_string()))
+                .and_then(|value| {
+                    crate::intake::submit(&state, &principal, value, None)
+                        .map(|(receipt, _)| receipt)
+                        .map_err(|e| std::iter::once(e.detail).chain(e.errors.iter().map(|f| format!("{}: {}", f.field, f.message))).collect::<Vec<_>>().join("; "))
+                })
+        } else {
+            Err(problems.join("; "))
+        };
+        let details = |message: &str| -> Vec<StatusDetails> {
+            keys.iter().map(|(id, v)| StatusDetails { id: isacx_schemas::stix::StixId::from(id.as_str()), version: v.clone(), message: Some(message.to_owned()) }).collect()
+        };
+        let (successes, failures) = match &outcome {
+            Ok(receipt) => (details(&format!("received for review as report {}", receipt.id)), Vec::new()),
+            Err(message) => (Vec::new(), details(message)),
+        };
+        let status = Status {
+            id: Uuid::new_v4().to_string(),
+            status: StatusKind::Complete,
+            request_timestamp: Some(TaxiiTimestamp::now()),
+            total_count: keys.len() as u64,
+            success_count: successes.len() as u64,
+            failure_count: failures.len() as u64,
+            pending_count: 0,
+            successes,
+            failures,
+            pendings: Vec::new(),
+        };
+        let user_id = principal.user_id.to_string();
+        state.db.write(|conn| save_status(conn, &status, &user_id))?;
+        Ok(status)
+    })
+    .await
+    .map_err(|e| match e.code {
+        isacx_schemas::error::ErrorCode::ValidationFailed => TaxiiApiError::unprocessable(e.detail),
+        _ => TaxiiApiError::from(e),
+    })?;
+    Ok(HttpResponse::Accepted().content_type(TAXII_MEDIA_TYPE).body(serde_json::to_string(&status).unwrap_or_default()))
 }
