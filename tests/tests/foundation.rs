@@ -464,3 +464,41 @@ async fn audit_chain_detects_a_tampered_row() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn every_write_route_answers_bad_bodies_with_problem_details() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let admin = app.admin_token().await.unwrap();
+    let org = sample_org(&app, &admin).await;
+    let user = app.create_user(&admin, "someone", Role::Analyst, None).await.unwrap();
+    let routes: Vec<(reqwest::Method, String)> = vec![
+        (reqwest::Method::POST, "/api/v1/auth/login".into()),
+        (reqwest::Method::POST, "/api/v1/admin/organisations".into()),
+        (reqwest::Method::POST, "/api/v1/admin/users".into()),
+        (reqwest::Method::PATCH, format!("/api/v1/admin/users/{}", user.id)),
+        (reqwest::Method::POST, "/api/v1/admin/api-keys".into()),
+        (reqwest::Method::POST, "/api/v1/admin/peers".into()),
+        (reqwest::Method::POST, "/api/v1/policy/where".into()),
+    ];
+    let huge = json!({ "name": "x".repeat(2 * 1024 * 1024) }).to_string();
+    for (method, path) in &routes {
+        let send = |body: String, content_type: &'static str| {
+            app.client.request(method.clone(), app.url(path)).bearer_auth(&admin).header("content-type", content_type).body(body).send()
+        };
+        problem(send("{\"name\":".into(), "application/json").await.unwrap(), ErrorCode::MalformedRequest).await;
+        problem(send("[1, 2, 3]".into(), "application/json").await.unwrap(), ErrorCode::MalformedRequest).await;
+        problem(send(huge.clone(), "application/json").await.unwrap(), ErrorCode::PayloadTooLarge).await;
+        problem(send("name=x".into(), "application/x-www-form-urlencoded").await.unwrap(), ErrorCode::UnsupportedMediaType).await;
+    }
+    let wrong_types = app
+        .client
+        .post(app.url("/api/v1/admin/organisations"))
+        .bearer_auth(&admin)
+        .json(&json!({ "name": { "ja": 1, "en": true }, "sectors": "electricity" }))
+        .send()
+        .await
+        .unwrap();
+    problem(wrong_types, ErrorCode::MalformedRequest).await;
+    let _ = org;
+    app.stop().await;
+}

@@ -396,11 +396,7 @@ pub async fn add_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
     let actor = principal.actor();
     // Parsing, validation and storage run on the blocking pool, not the HTTP worker.
     let status = crate::db::blocking(move || {
-        let envelope: Value = serde_json::from_slice(&body).map_err(|e| crate::error::ApiError::field("body", format!("not JSON: {e}")))?;
-        let objects = match envelope.get("objects") {
-            Some(Value::Array(items)) if !items.is_empty() => items.clone(),
-            _ => return Err(crate::error::ApiError::field("objects", "an envelope with a non-empty `objects` list is required")),
-        };
+        let objects = envelope_objects(&body)?;
         let request_timestamp = chrono::Utc::now();
         let mut failures = Vec::new();
         let mut accepted = Vec::new();
@@ -527,11 +523,7 @@ pub async fn not_found() -> Result<HttpResponse> {
 /// converted and sent through intake, like `POST /api/v1/reports`.
 async fn submit_report_objects(state: std::sync::Arc<AppState>, principal: Principal, body: web::Bytes) -> Result<HttpResponse> {
     let status = crate::db::blocking(move || {
-        let envelope: Value = serde_json::from_slice(&body).map_err(|e| crate::error::ApiError::field("body", format!("not JSON: {e}")))?;
-        let raw = match envelope.get("objects") {
-            Some(Value::Array(items)) if !items.is_empty() => items.clone(),
-            _ => return Err(crate::error::ApiError::field("objects", "an envelope with a non-empty `objects` list is required")),
-        };
+        let raw = envelope_objects(&body)?;
         let keys: Vec<(String, String)> = raw
             .iter()
             .map(|o| {
@@ -589,4 +581,16 @@ async fn submit_report_objects(state: std::sync::Arc<AppState>, principal: Princ
         _ => TaxiiApiError::from(e),
     })?;
     Ok(HttpResponse::Accepted().content_type(TAXII_MEDIA_TYPE).body(serde_json::to_string(&status).unwrap_or_default()))
+}
+
+/// The objects of a POSTed envelope (§3.7): JSON with a non-empty `objects` list.
+fn envelope_objects(body: &[u8]) -> std::result::Result<Vec<Value>, crate::error::ApiError> {
+    let envelope: Value = serde_json::from_slice(body).map_err(|e| crate::error::ApiError::field("body", format!("not JSON: {e}")))?;
+    match envelope {
+        Value::Object(mut map) => match map.remove("objects") {
+            Some(Value::Array(items)) if !items.is_empty() => Ok(items),
+            _ => Err(crate::error::ApiError::field("objects", "an envelope with a non-empty `objects` list is required")),
+        },
+        _ => Err(crate::error::ApiError::field("body", "an envelope is a JSON object")),
+    }
 }
