@@ -559,6 +559,17 @@ class Interop:
         self.posted[good["id"]] = good
         self.order.append(good["id"])
         self.expect_http_error(404, lambda: self.collection.get_object(bad["id"]), "GET of the rejected object")
+        # An indicator whose valid_until has passed: accepted, and then?
+        expired = indicator("edge-expired", TLP_GREEN, created_ms=30_000_000)
+        expired["valid_until"] = stix_time(30_000_000 + 86_400_000)
+        status = self.collection.add_objects(envelope([expired]), wait_for_completion=False)
+        check(status.success_count == 1, f"POST of an expired indicator: {status.failures}")
+        try:
+            objects = self.received(self.collection.get_object(expired["id"]), "GET of an expired indicator")
+            check([o["id"] for o in objects] == [expired["id"]], f"GET of an expired indicator: {objects}")
+        except requests.exceptions.HTTPError as e:
+            check(e.response.status_code == 404, f"GET of an expired indicator: HTTP {e.response.status_code}")
+            note("expired hidden", f"an indicator whose valid_until ({expired['valid_until']}) has passed is accepted (status success) but never served: GET object → 404, and it is absent from objects/manifest")
         say("re-POST of stored objects succeeds; a mixed envelope yields a status with 1 success and 1 failure")
 
     # Protocol errors (§3.1, §3.4, §1.6.8)
@@ -598,6 +609,7 @@ class Interop:
         oid = self.versioned[0]["id"]
         m = [o["modified"] for o in self.versioned]
         self.expect_http_error(403, lambda: self.collection.delete_object(oid), "DELETE by an analyst")
+
         def versions_now():
             return sorted(instant(v) for v in self.collection.object_versions(oid)["versions"])
 
@@ -606,8 +618,20 @@ class Interop:
         admin.delete_object(oid, version=m[1])
         check(versions_now() == [instant(m[0]), instant(m[2])], f"DELETE of version {m[1]}: versions now {self.collection.object_versions(oid)}")
         self.expect_http_error(404, lambda: self.collection.get_object(oid, version=m[1]), f"GET of deleted version {m[1]}")
+        # The latest version, by keyword.
+        admin.delete_object(oid, version="last")
+        try:
+            left = versions_now()
+        except requests.exceptions.HTTPError as e:
+            check(e.response.status_code == 404, f"versions after DELETE match[version]=last: HTTP {e.response.status_code}")
+            left = []
+        if left == []:
+            note("delete last", f"DELETE {oid}/?match[version]=last removed every version, not only the latest {m[2]} (TAXII §3.4.1: `last` is the latest version)")
+        else:
+            check(left == [instant(m[0])], f"DELETE match[version]=last: versions now {left}, want only {m[0]}")
         # Every version.
-        admin.delete_object(oid)
+        if left:
+            admin.delete_object(oid)
         self.expect_http_error(404, lambda: self.collection.get_object(oid), "GET after DELETE")
         self.expect_http_error(404, lambda: self.collection.object_versions(oid), "versions after DELETE")
         check("objects" not in self.collection.get_manifest(id=oid), "manifest still lists the deleted object")
@@ -618,7 +642,7 @@ class Interop:
         self.expect_http_error(404, lambda: self.collection.get_object(victim), "GET after DELETE")
         env = self.collection.get_objects(id=[victim, self.order[1]])
         check([o["id"] for o in env.get("objects", [])] == [self.order[1]], f"GET objects after DELETE: {env}")
-        say("DELETE: analyst → 403; admin deletes one version, then all, then a plain object; GET, versions, manifest → gone (404)")
+        say("DELETE: analyst → 403; admin deletes one version by timestamp, the latest by `last`, then all, then a plain object; GET, versions, manifest → gone (404)")
 
 
 def main():
