@@ -51,6 +51,14 @@ def free_port():
         return s.getsockname()[1]
 
 
+def new_session(auth):
+    session = requests.Session()
+    # Not trust_env: REQUESTS_CA_BUNDLE would override session.verify, and no proxy may sit on loopback.
+    session.trust_env = False
+    session.auth = auth
+    return session
+
+
 # --- generated content ----------------------------------------------------------
 
 BASE = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
@@ -100,6 +108,7 @@ class Server:
 
     def wait_until_up(self, url, timeout=60):
         deadline = time.monotonic() + timeout
+        last = "no answer"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise BenchError(f"{self.name} exited with {self.process.returncode} at start; log: {self.log_path}\n{self.tail()}")
@@ -107,10 +116,13 @@ class Server:
                 r = self.session.get(url, headers={"Accept": TAXII}, timeout=5)
                 if r.status_code == 200:
                     return
-            except requests.exceptions.ConnectionError:
-                pass
+                last = f"HTTP {r.status_code}: {r.text[:300]}"
+                if r.status_code in (401, 403):
+                    break
+            except requests.exceptions.ConnectionError as e:
+                last = str(e)
             time.sleep(0.2)
-        raise BenchError(f"{self.name} did not answer {url} within {timeout} s; log: {self.log_path}\n{self.tail()}")
+        raise BenchError(f"{self.name} did not answer {url} with 200 ({last}); log: {self.log_path}\n{self.tail()}")
 
     def tail(self):
         try:
@@ -172,8 +184,7 @@ class Isacx(Server):
                 [self.binary, "--config", self.config, "serve"],
                 stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
             )
-        self.session = requests.Session()
-        self.session.auth = ("bench", key)
+        self.session = new_session(("bench", key))
         deadline = time.monotonic() + 60
         while not os.path.exists(self.ca):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -231,8 +242,7 @@ class Medallion(Server):
                 [sys.executable, "-m", "medallion.scripts.run", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "ERROR", self.config],
                 stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
             )
-        self.session = requests.Session()
-        self.session.auth = ("bench", PASSWORD)
+        self.session = new_session(("bench", PASSWORD))
         self.wait_until_up(f"{self.base}/taxii2/", timeout=300)
         return self
 
