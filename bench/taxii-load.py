@@ -432,7 +432,8 @@ def table(results, reference):
                 if c is reference:
                     continue
                 if key in ("ingest", "pull", "pull_decoded", "p50", "p99") and key in c and key in reference and reference[key]:
-                    line.append(f"{c[key] / reference[key]:.1f}×")
+                    ratio = c[key] / reference[key]
+                    line.append(f"{ratio:.1f}×" if ratio >= 10 else f"{ratio:.2g}×")
                 else:
                     line.append("")
         line.append(target)
