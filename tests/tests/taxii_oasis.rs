@@ -8,6 +8,7 @@
 //!
 //! Needs python3 (the venv comes from `tests/python/ensure-venv.sh`). Without
 //! python3 the test says it is skipped, except under CI=true where it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
