@@ -23,6 +23,7 @@ pub struct AppState {
     pub db: Database,
     pub tokens: TokenKeys,
     pub login_throttle: LoginThrottle,
+    pub basic_cache: crate::auth::BasicCache,
     pub sectors: Vec<Sector>,
     pub sector_ids: Vec<String>,
     /// Secret namespace for the ids of sanitised copies, so a raw id does not reveal the shared one.
@@ -44,6 +45,7 @@ impl AppState {
         let sector_ids = sectors.iter().map(|s| s.id.clone()).collect();
         Ok(AppState {
             login_throttle: LoginThrottle::per_minute(settings.auth.login_attempts_per_minute),
+            basic_cache: crate::auth::BasicCache::default(),
             settings: Arc::new(settings),
             db,
             tokens,

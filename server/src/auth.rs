@@ -163,6 +163,51 @@ impl LoginThrottle {
     }
 }
 
+/// Recently verified HTTP Basic credentials, so a paging TAXII client does
+/// not pay for an Argon2 check on every request. Keyed by a hash of user name
+/// and password; entries live [`BasicCache::TTL`]. Account state (disabled)
+/// is still read from the database on every request.
+pub struct BasicCache {
+    entries: std::sync::Mutex<std::collections::HashMap<[u8; 32], (UserRow, std::time::Instant)>>,
+    salt: [u8; 32],
+}
+
+impl Default for BasicCache {
+    fn default() -> Self {
+        let mut salt = [0_u8; 32];
+        rand::fill(&mut salt);
+        BasicCache { entries: Default::default(), salt }
+    }
+}
+
+impl BasicCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(60);
+    const MAX: usize = 10_000;
+
+    fn key(&self, username: &str, password: &str) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        hasher.update(self.salt);
+        hasher.update(username.as_bytes());
+        hasher.update([0]);
+        hasher.update(password.as_bytes());
+        hasher.finalize().into()
+    }
+
+    fn get(&self, key: &[u8; 32]) -> Option<UserRow> {
+        let entries = self.entries.lock().ok()?;
+        entries.get(key).filter(|(_, at)| at.elapsed() < Self::TTL).map(|(user, _)| user.clone())
+    }
+
+    fn put(&self, key: [u8; 32], user: UserRow) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::MAX {
+                entries.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+            }
+            entries.insert(key, (user, std::time::Instant::now()));
+        }
+    }
+}
+
 /// The authenticated caller, as every handler sees it.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -277,13 +322,33 @@ async fn authenticate(state: Arc<AppState>, creds: Credentials, ip: Option<IpAdd
                 }
                 p
             } else {
-                if let Some(ip) = ip {
-                    state.login_throttle.check(ip)?;
-                }
-                let (user, _) = verify_login(state.clone(), username, password, client_ip.clone()).await?;
+                // TAXII clients send Basic on every request: verified logins are
+                // remembered briefly, and only failures count against the
+                // address's login budget (the account lockout still applies).
+                let cache_key = state.basic_cache.key(&username, &password);
+                let user = match state.basic_cache.get(&cache_key) {
+                    Some(user) => user,
+                    None => match verify_login(state.clone(), username, password, client_ip.clone()).await {
+                        Ok((user, ())) => {
+                            state.basic_cache.put(cache_key, user.clone());
+                            user
+                        }
+                        Err(e) => {
+                            if let Some(ip) = ip {
+                                state.login_throttle.check(ip)?;
+                            }
+                            return Err(e);
+                        }
+                    },
+                };
                 let db = state.db.clone();
-                crate::db::blocking(move || db.read(|conn| principal_for_user(conn, user, AuthMethod::Session, None, None, None)))
-                    .await?
+                crate::db::blocking(move || {
+                    db.read(|conn| {
+                        let fresh: UserRow = users::table.find(&user.id).select(UserRow::as_select()).first(conn)?;
+                        principal_for_user(conn, fresh, AuthMethod::Session, None, None, None)
+                    })
+                })
+                .await?
             }
         }
     };

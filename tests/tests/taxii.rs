@@ -493,3 +493,46 @@ async fn where_will_this_go() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn basic_auth_clients_are_not_throttled_but_guessing_is() {
+    let app = TestApp::builder(Backend::Sqlite).settings(|s| s.auth.login_attempts_per_minute = 3).start().await.unwrap();
+    let admin = app.admin_token().await.unwrap();
+    let analyst = analyst(&app, &admin, "analyst").await;
+    for _ in 0..10 {
+        assert_eq!(analyst.get("/taxii2/api/collections/").await.0, 200);
+    }
+    let guesser = Taxii { app: &app, auth: Auth::Basic("analyst".into(), "guess".into()) };
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(guesser.get("/taxii2/api/collections/").await.0);
+    }
+    // The admin's login above spent one of the address's three attempts.
+    assert_eq!(statuses, [401, 401, 429, 429]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn delete_last_version_only_and_versions_as_written() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let admin = app.admin_token().await.unwrap();
+    let analyst = analyst(&app, &admin, "analyst").await;
+    let mut object = indicator(1, GREEN, "2026-01-01T00:00:00.000Z");
+    let id = object["id"].as_str().unwrap().to_owned();
+    analyst.post("all-sectors", &[object.clone()]).await;
+    object["modified"] = json!("2026-03-01T00:00:00.123Z");
+    analyst.post("all-sectors", &[object.clone()]).await;
+    let base = format!("/taxii2/api/collections/all-sectors/objects/{id}");
+    let (_, _, versions) = analyst.get(&format!("{base}/versions/")).await;
+    assert_eq!(versions["versions"], json!(["2026-01-01T00:00:00.000Z", "2026-03-01T00:00:00.123Z"]));
+    let (_, _, manifest) = analyst.get(&format!("/taxii2/api/collections/all-sectors/manifest/?match[id]={id}")).await;
+    assert_eq!(manifest["objects"][0]["version"], "2026-03-01T00:00:00.123Z");
+    let admin_taxii = Taxii { app: &app, auth: Auth::Bearer(admin.clone()) };
+    let r = admin_taxii.req(reqwest::Method::DELETE, &format!("{base}/?match[version]=last")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, _, versions) = analyst.get(&format!("{base}/versions/")).await;
+    assert_eq!(versions["versions"], json!(["2026-01-01T00:00:00.000Z"]));
+    let (_, _, latest) = analyst.get(&format!("{base}/")).await;
+    assert_eq!(latest["objects"][0]["modified"], "2026-01-01T00:00:00.000Z", "the remaining version is the latest again");
+    app.stop().await;
+}

@@ -257,7 +257,7 @@ pub async fn manifest(req: HttpRequest, state: web::Data<AppState>, caller: Call
             Some(ManifestRecord {
                 id: isacx_schemas::stix::StixId::from(r.object_id.as_str()),
                 date_added: TaxiiTimestamp::from_datetime(store::from_micros(r.date_added)),
-                version: isacx_schemas::stix::StixTimestamp::parse(&r.version).ok()?,
+                version: isacx_schemas::stix::StixTimestamp::parse(&object_version(r)).ok()?,
                 media_type: Some(STIX_MEDIA_TYPE.to_owned()),
             })
         })
@@ -295,7 +295,7 @@ pub async fn versions(req: HttpRequest, state: web::Data<AppState>, caller: Call
     if page.rows.is_empty() {
         return Err(TaxiiApiError::not_found("no such object in this collection"));
     }
-    let versions = page.rows.iter().filter_map(|r| isacx_schemas::stix::StixTimestamp::parse(&r.version).ok()).collect();
+    let versions = page.rows.iter().filter_map(|r| isacx_schemas::stix::StixTimestamp::parse(&object_version(r)).ok()).collect();
     let body = Versions { more: page.more, next: page.more.then(|| page.rows.last().map(|r| encode_next(r.date_added))).flatten(), versions };
     let mut response = HttpResponse::Ok();
     response.content_type(TAXII_MEDIA_TYPE);
@@ -311,7 +311,10 @@ pub async fn delete_object(req: HttpRequest, state: web::Data<AppState>, caller:
     let mut q = parse_query(&req, &state, false)?;
     q.collection = Some(def.id.clone());
     q.ids = vec![oid.clone()];
-    if !q.versions.all && !q.versions.first && q.versions.exact.is_empty() {
+    let version_given = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .map(|pairs| pairs.iter().any(|(k, _)| k == "match[version]"))
+        .unwrap_or(false);
+    if !version_given {
         // DELETE without match[version] removes every version (§5.7).
         q.versions = VersionFilter::all();
     }
@@ -593,4 +596,15 @@ fn envelope_objects(body: &[u8]) -> std::result::Result<Vec<Value>, crate::error
         },
         _ => Err(crate::error::ApiError::field("body", "an envelope is a JSON object")),
     }
+}
+
+/// The version as the object itself spells it (`modified`, else `created`),
+/// so clients comparing strings match; the store keeps a fixed-width form for ordering.
+fn object_version(row: &store::StoredRow) -> String {
+    #[derive(serde::Deserialize)]
+    struct Stamps {
+        modified: Option<String>,
+        created: Option<String>,
+    }
+    serde_json::from_str::<Stamps>(&row.body).ok().and_then(|s| s.modified.or(s.created)).unwrap_or_else(|| row.version.clone())
 }
