@@ -135,43 +135,43 @@ pub fn check(path: &Path, text: &str) -> Result<Vec<Problem>, CliError> {
             }
         })
         .collect();
-    if !problems.is_empty() {
-        problems.sort_by_key(|p| p.line);
-        return Ok(problems);
-    }
-    let report: Report = match serde_json::from_value(value) {
-        Ok(r) => r,
-        Err(e) => {
-            return Ok(vec![Problem {
-                line: 1,
-                field: String::new(),
-                message: e.to_string(),
-            }])
-        }
-    };
-    let taxonomy = Taxonomy::builtin_shared().map_err(|e| CliError::Internal {
-        detail: e.to_string(),
-    })?;
-    if let Err(errors) = report.validate(taxonomy) {
-        problems = errors
-            .into_iter()
-            .map(|f| {
+    // The taxonomy rules too, whenever the report can be read at all, so
+    // every problem is named at once; a field the schema already flagged is
+    // not named twice.
+    let parsed = serde_json::from_value::<Report>(value);
+    if let Ok(report) = &parsed {
+        let taxonomy = Taxonomy::builtin_shared().map_err(|e| CliError::Internal {
+            detail: e.to_string(),
+        })?;
+        if let Err(errors) = report.validate(taxonomy) {
+            for f in errors {
+                if problems.iter().any(|p| p.field == f.field) {
+                    continue;
+                }
                 let segs = locate::parse_dotted(&f.field);
-                Problem {
+                problems.push(Problem {
                     line: line_of(&segs),
                     field: f.field,
                     message: f.message,
-                }
-            })
-            .collect();
-        problems.sort_by_key(|p| p.line);
+                });
+            }
+        }
+    } else if let (Err(e), true) = (&parsed, problems.is_empty()) {
+        problems.push(Problem {
+            line: 1,
+            field: String::new(),
+            message: e.to_string(),
+        });
     }
+    problems.sort_by_key(|p| p.line);
     Ok(problems)
 }
 
-/// The first `"name"` quoted in a schema message.
+/// The first name quoted (`"name"` or `'name'`) in a schema message.
 fn quoted_property(message: &str) -> Option<String> {
-    let start = message.find('"')? + 1;
-    let len = message[start..].find('"')?;
-    Some(message[start..start + len].to_owned())
+    let start = message.find(['"', '\''])?;
+    let quote = message[start..].chars().next()?;
+    let rest = &message[start + 1..];
+    let len = rest.find(quote)?;
+    Some(rest[..len].to_owned())
 }
