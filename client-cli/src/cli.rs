@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use reqwest::Url;
 
 use crate::client::parse_server_url;
-use crate::commands::{completions, login, logout, profile, whoami};
+use crate::commands::{completions, indicators, login, logout, profile, report, whoami};
 use crate::exit::EXIT_CODES_HELP;
 use crate::i18n::Lang;
 
@@ -24,6 +24,8 @@ Quick start:
   isacx profile add prod --server https://isac.example.jp:8443 --ca-file ca.pem -u alice
   isacx login
   isacx whoami
+  isacx indicators pull --format ip -o blocklist.txt
+  isacx report new --lang ja -o report.yaml && isacx report validate report.yaml
 
 Environment:
   ISACX_PROFILE, ISACX_SERVER, ISACX_CA_FILE, ISACX_CONFIG stand in for the flags of the
@@ -115,6 +117,10 @@ pub enum Command {
     Whoami(whoami::Args),
     #[command(subcommand)]
     Profile(profile::Command),
+    #[command(subcommand)]
+    Indicators(indicators::Command),
+    #[command(subcommand)]
+    Report(report::Command),
     Completions(completions::Args),
 }
 

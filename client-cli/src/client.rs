@@ -10,8 +10,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use isacx_schemas::error::ProblemDetails;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, RETRY_AFTER};
+use isacx_schemas::error::{ErrorCode, ProblemDetails};
+use isacx_schemas::taxii::{TaxiiError, TAXII_MEDIA_TYPE};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
@@ -182,11 +183,132 @@ impl Api {
         self.json(resp).await
     }
 
+    fn authorise(&self, mut req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        if let Some(auth) = &self.auth {
+            req = match auth.kind {
+                CredentialKind::Session => {
+                    req.header(AUTHORIZATION, format!("Bearer {}", auth.secret.expose()))
+                }
+                CredentialKind::ApiKey => req.header(API_KEY_HEADER, auth.secret.expose()),
+            };
+        }
+        req
+    }
+
+    /// A TAXII 2.1 GET (Accept: the TAXII media type). `query` is appended as is.
+    pub async fn taxii_get(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<reqwest::Response, CliError> {
+        let req = self
+            .http
+            .get(self.url(path)?)
+            .query(query)
+            .header(ACCEPT, TAXII_MEDIA_TYPE);
+        let resp = self
+            .authorise(req)
+            .send()
+            .await
+            .map_err(|e| classify(&e, &self.ctx))?;
+        if resp.status().is_success() {
+            Ok(resp)
+        } else {
+            Err(self.taxii_error_from(resp).await)
+        }
+    }
+
+    /// A TAXII 2.1 POST of an envelope; answers the status resource.
+    pub async fn taxii_post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: String,
+    ) -> Result<T, CliError> {
+        let req = self
+            .http
+            .post(self.url(path)?)
+            .header(ACCEPT, TAXII_MEDIA_TYPE)
+            .header(CONTENT_TYPE, TAXII_MEDIA_TYPE)
+            .body(body);
+        let resp = self
+            .authorise(req)
+            .send()
+            .await
+            .map_err(|e| classify(&e, &self.ctx))?;
+        if resp.status().is_success() {
+            self.json(resp).await
+        } else {
+            Err(self.taxii_error_from(resp).await)
+        }
+    }
+
+    /// Reads a whole body, naming a broken connection as a transport error.
+    pub async fn body_bytes(&self, resp: reqwest::Response) -> Result<Vec<u8>, CliError> {
+        resp.bytes().await.map(|b| b.to_vec()).map_err(|e| classify(&e, &self.ctx))
+    }
+
+    /// TAXII answers errors with its own resource (§3.6.1), carrying our
+    /// error code when there is one; it becomes the same [`CliError::Problem`]
+    /// a REST error would, so messages and exit codes do not depend on the API.
+    async fn taxii_error_from(&self, resp: reqwest::Response) -> CliError {
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let bytes = resp.bytes().await.unwrap_or_default();
+        let Ok(err) = serde_json::from_slice::<TaxiiError>(&bytes) else {
+            return CliError::UnexpectedStatus {
+                status,
+                ctx: self.ctx.clone(),
+            };
+        };
+        let code = err
+            .error_code
+            .as_deref()
+            .and_then(|c| ErrorCode::ALL.iter().copied().find(|k| k.as_str() == c))
+            .or_else(|| error_code_for_status(status));
+        let Some(code) = code else {
+            return CliError::UnexpectedStatus {
+                status,
+                ctx: self.ctx.clone(),
+            };
+        };
+        let mut problem =
+            ProblemDetails::new(code, err.description.clone().unwrap_or(err.title.clone()));
+        problem.status = status;
+        problem.request_id = err.error_id.clone();
+        CliError::Problem {
+            problem: Box::new(problem),
+            retry_after,
+            ctx: self.ctx.clone(),
+        }
+    }
+
     /// A POST whose success has no body (204).
     pub async fn post_empty(&self, path: &str) -> Result<StatusCode, CliError> {
         let resp = self.send(Method::POST, path, None::<&()>).await?;
         Ok(resp.status())
     }
+}
+
+/// The error code a bare TAXII status stands for, when its body names none.
+fn error_code_for_status(status: u16) -> Option<ErrorCode> {
+    Some(match status {
+        400 | 406 => ErrorCode::MalformedRequest,
+        401 => ErrorCode::Unauthenticated,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        409 => ErrorCode::Conflict,
+        413 => ErrorCode::PayloadTooLarge,
+        415 => ErrorCode::UnsupportedMediaType,
+        422 => ErrorCode::ValidationFailed,
+        429 => ErrorCode::RateLimited,
+        503 => ErrorCode::ServiceUnavailable,
+        500..=599 => ErrorCode::Internal,
+        _ => return None,
+    })
 }
 
 /// Reads the PEM certificates of a CA file; the file must hold at least one.

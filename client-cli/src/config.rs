@@ -193,7 +193,7 @@ impl Credentials {
     }
 }
 
-fn load_toml<T: Default + for<'de> Deserialize<'de>>(path: &Path) -> Result<T, CliError> {
+pub(crate) fn load_toml<T: Default + for<'de> Deserialize<'de>>(path: &Path) -> Result<T, CliError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(T::default()),
@@ -242,7 +242,7 @@ fn tighten_permissions(_path: &Path) -> Result<bool, CliError> {
 
 /// Temp file in the target's directory (same file system, so the rename is
 /// atomic), permissions set before any byte is written, fsync, rename.
-fn write_toml<T: Serialize>(path: &Path, value: &T, mode: u32) -> Result<(), CliError> {
+pub(crate) fn write_toml<T: Serialize>(path: &Path, value: &T, mode: u32) -> Result<(), CliError> {
     let fail = |e: &dyn fmt::Display| CliError::ConfigWriteFailed {
         path: path.to_path_buf(),
         detail: e.to_string(),
@@ -266,7 +266,7 @@ fn write_toml<T: Serialize>(path: &Path, value: &T, mode: u32) -> Result<(), Cli
 }
 
 #[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     if dir.is_dir() {
         return Ok(());
@@ -278,7 +278,7 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 

@@ -125,6 +125,37 @@ pub enum CliError {
     Internal {
         detail: String,
     },
+    /// An input file (indicators, report) could not be read at all.
+    InputUnreadable {
+        path: PathBuf,
+        detail: String,
+    },
+    /// An input file was read but is not valid; each problem is one line,
+    /// starting with where it is (`line 3: …`).
+    InputInvalid {
+        path: PathBuf,
+        kind: InputKind,
+        problems: Vec<String>,
+    },
+    /// The output file (or standard output) could not be written.
+    OutputFailed {
+        path: String,
+        detail: String,
+    },
+    /// The server stored only part of what was pushed.
+    PushRejected {
+        failed: u64,
+        total: u64,
+        failures: Vec<String>,
+    },
+}
+
+/// What kind of input file was invalid, for the hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    IndicatorsCsv,
+    StixBundle,
+    Report,
 }
 
 /// An error made ready to show.
@@ -159,7 +190,11 @@ impl CliError {
             | ConfigInvalid { .. }
             | EmptyPassword
             | NoUsername
-            | EmptyApiKey => Exit::InvalidInput,
+            | EmptyApiKey
+            | InputUnreadable { .. }
+            | InputInvalid { .. }
+            | PushRejected { .. } => Exit::InvalidInput,
+            OutputFailed { .. } => Exit::Generic,
             ConfigUnreadable { .. }
             | ConfigWriteFailed { .. }
             | NoConfigDir
@@ -210,6 +245,10 @@ impl CliError {
             StdinFailed { .. } => "stdin_failed",
             TlsSetup { .. } => "tls_setup_failed",
             Internal { .. } => "internal_client_error",
+            InputUnreadable { .. } => "input_unreadable",
+            InputInvalid { .. } => "input_invalid",
+            OutputFailed { .. } => "output_failed",
+            PushRejected { .. } => "push_rejected",
         }
     }
 
@@ -312,6 +351,24 @@ impl CliError {
             E::Internal { detail } => Msg::Internal {
                 detail: detail.clone(),
             },
+            E::InputUnreadable { path: p, detail } => Msg::InputUnreadable {
+                path: path(p),
+                detail: detail.clone(),
+            },
+            E::InputInvalid {
+                path: p, problems, ..
+            } => Msg::InputInvalid {
+                path: path(p),
+                count: problems.len(),
+            },
+            E::OutputFailed { path, detail } => Msg::OutputFailed {
+                path: path.clone(),
+                detail: detail.clone(),
+            },
+            E::PushRejected { failed, total, .. } => Msg::PushRejected {
+                failed: *failed,
+                total: *total,
+            },
         }
     }
 
@@ -357,13 +414,24 @@ impl CliError {
             E::NoUsername => Msg::NoUsernameHint,
             E::EmptyApiKey => Msg::EmptyApiKeyHint,
             E::Internal { .. } | E::TlsSetup { .. } => Msg::InternalHint,
+            E::InputUnreadable { .. } => Msg::InputUnreadableHint,
+            E::InputInvalid { kind, .. } => Msg::InputInvalidHint { kind: *kind },
+            E::OutputFailed { .. } => Msg::OutputFailedHint,
+            E::PushRejected { .. } => Msg::PushRejectedHint,
             E::ConfigUnreadable { .. } | E::EmptyPassword | E::StdinFailed { .. } => return None,
         })
     }
 
     fn details(&self, lang: Lang) -> Vec<String> {
-        let CliError::Problem { problem, .. } = self else {
-            return Vec::new();
+        let problem = match self {
+            CliError::Problem { problem, .. } => problem,
+            CliError::InputInvalid { problems, .. } => {
+                return problems.iter().map(|p| format!("  - {p}")).collect()
+            }
+            CliError::PushRejected { failures, .. } => {
+                return failures.iter().map(|p| format!("  - {p}")).collect()
+            }
+            _ => return Vec::new(),
         };
         let mut lines: Vec<String> = problem
             .errors
@@ -433,6 +501,14 @@ impl CliError {
                 "problem".into(),
                 serde_json::to_value(problem).unwrap_or(Value::Null),
             );
+        }
+        if let (
+            CliError::InputInvalid { problems: list, .. }
+            | CliError::PushRejected { failures: list, .. },
+            Some(obj),
+        ) = (self, err.as_object_mut())
+        {
+            obj.insert("details".into(), json!(list));
         }
         json!({ "error": err })
     }

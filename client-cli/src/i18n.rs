@@ -279,6 +279,54 @@ pub enum Msg {
     AuthApiKey,
     SystemRootsOnly,
     NoValue,
+
+    // --- indicators and reports ---
+    InputUnreadable {
+        path: String,
+        detail: String,
+    },
+    InputUnreadableHint,
+    InputInvalid {
+        path: String,
+        count: usize,
+    },
+    InputInvalidHint {
+        kind: crate::error::InputKind,
+    },
+    OutputFailed {
+        path: String,
+        detail: String,
+    },
+    OutputFailedHint,
+    PushRejected {
+        failed: u64,
+        total: u64,
+    },
+    PushRejectedHint,
+    Pulled {
+        objects: u64,
+        written: u64,
+        pages: u64,
+        collection: String,
+        target: String,
+    },
+    CursorNow {
+        cursor: String,
+    },
+    CursorUnchanged,
+    Pushed {
+        success: u64,
+        total: u64,
+        collection: String,
+    },
+    PulledProgress,
+    ReportTemplateWritten {
+        path: String,
+    },
+    ReportValid {
+        path: String,
+    },
+    StandardOutput,
 }
 
 impl Msg {
@@ -630,6 +678,75 @@ impl Msg {
             AuthApiKey => s("API key", "API キー"),
             SystemRootsOnly => s("(system CAs only)", "(システムの CA のみ)"),
             NoValue => s("-", "-"),
+
+            InputUnreadable { path, detail } => (
+                format!("Could not read {path}: {detail}"),
+                format!("{path} を読み込めません: {detail}"),
+            ),
+            InputUnreadableHint => s(
+                "Check the file name and that you may read it.",
+                "ファイル名と読み取り権限を確認してください。",
+            ),
+            InputInvalid { path, count } => (
+                format!("{path} is not valid ({count} problem(s)):"),
+                format!("{path} は正しくありません({count} 件の問題):"),
+            ),
+            InputInvalidHint { kind } => match kind {
+                crate::error::InputKind::IndicatorsCsv => s(
+                    "Each row is type,value[,tlp]; types: ipv4, ipv6, domain, url, email, md5, sha1, sha256, sha512; TLP: clear, green, amber, amber+strict, red. Nothing was sent.",
+                    "各行は type,value[,tlp] です。type: ipv4, ipv6, domain, url, email, md5, sha1, sha256, sha512。TLP: clear, green, amber, amber+strict, red。何も送信していません。",
+                ),
+                crate::error::InputKind::StixBundle => s(
+                    "Give a STIX 2.1 bundle ({\"type\": \"bundle\", \"objects\": [...]}) or a CSV file (type,value[,tlp]). Nothing was sent.",
+                    "STIX 2.1 バンドル({\"type\": \"bundle\", \"objects\": [...]})または CSV ファイル(type,value[,tlp])を指定してください。何も送信していません。",
+                ),
+                crate::error::InputKind::Report => s(
+                    "Fix the fields named above; `isacx report new` writes a template that lists the allowed values.",
+                    "上記の項目を修正してください。`isacx report new` で、使える値を記したテンプレートを出力できます。",
+                ),
+            },
+            OutputFailed { path, detail } => (
+                format!("Could not write {path}: {detail}"),
+                format!("{path} に書き込めません: {detail}"),
+            ),
+            OutputFailedHint => s(
+                "Check the directory exists, that you may write to it and that the disk has room; the cursor was not advanced.",
+                "ディレクトリの存在、書き込み権限、ディスクの空きを確認してください。カーソルは進めていません。",
+            ),
+            PushRejected { failed, total } => (
+                format!("The server rejected {failed} of {total} object(s):"),
+                format!("サーバーは {total} 件中 {failed} 件を受け付けませんでした:"),
+            ),
+            PushRejectedHint => s(
+                "The other objects were stored. Fix the rejected ones and push them again (pushing the same object twice does no harm).",
+                "それ以外は登録されました。拒否されたものを修正して再送してください(同じオブジェクトの再送は問題ありません)。",
+            ),
+            Pulled { objects, written, pages, collection, target } => (
+                format!("Pulled {objects} object(s) in {pages} page(s) from `{collection}`; wrote {written} record(s) to {target}."),
+                format!("`{collection}` から {pages} ページで {objects} 件を取得し、{target} に {written} 件を書き出しました。"),
+            ),
+            CursorNow { cursor } => (
+                format!("Next pull starts after {cursor}."),
+                format!("次回は {cursor} より後から取得します。"),
+            ),
+            CursorUnchanged => s(
+                "Nothing new; the cursor is unchanged.",
+                "新しいものはありません。カーソルは変更していません。",
+            ),
+            Pushed { success, total, collection } => (
+                format!("Pushed {success} of {total} object(s) to `{collection}`."),
+                format!("`{collection}` に {total} 件中 {success} 件を登録しました。"),
+            ),
+            PulledProgress => s("objects", "件"),
+            ReportTemplateWritten { path } => (
+                format!("Wrote a report template to {path}; fill it in, then run `isacx report validate {path}`."),
+                format!("報告テンプレートを {path} に書き出しました。記入後、`isacx report validate {path}` で確認してください。"),
+            ),
+            ReportValid { path } => (
+                format!("{path} is a valid report."),
+                format!("{path} は有効な報告です。"),
+            ),
+            StandardOutput => s("standard output", "標準出力"),
         }
     }
 }
@@ -951,6 +1068,52 @@ mod tests {
             AuthSession,
             AuthApiKey,
             SystemRootsOnly,
+            InputUnreadable {
+                path: st(),
+                detail: st(),
+            },
+            InputUnreadableHint,
+            InputInvalid {
+                path: st(),
+                count: 2,
+            },
+            InputInvalidHint {
+                kind: crate::error::InputKind::IndicatorsCsv,
+            },
+            InputInvalidHint {
+                kind: crate::error::InputKind::StixBundle,
+            },
+            InputInvalidHint {
+                kind: crate::error::InputKind::Report,
+            },
+            OutputFailed {
+                path: st(),
+                detail: st(),
+            },
+            OutputFailedHint,
+            PushRejected {
+                failed: 1,
+                total: 2,
+            },
+            PushRejectedHint,
+            Pulled {
+                objects: 3,
+                written: 2,
+                pages: 1,
+                collection: st(),
+                target: st(),
+            },
+            CursorNow { cursor: st() },
+            CursorUnchanged,
+            Pushed {
+                success: 1,
+                total: 2,
+                collection: st(),
+            },
+            PulledProgress,
+            ReportTemplateWritten { path: st() },
+            ReportValid { path: st() },
+            StandardOutput,
         ];
         for code in ErrorCode::ALL {
             for (locked_until, retry_after) in [(None, None), (Some(t), Some(30))] {
@@ -1071,7 +1234,23 @@ mod tests {
                 | CredApiKey
                 | AuthSession
                 | AuthApiKey
-                | SystemRootsOnly => {}
+                | SystemRootsOnly
+                | InputUnreadable { .. }
+                | InputUnreadableHint
+                | InputInvalid { .. }
+                | InputInvalidHint { .. }
+                | OutputFailed { .. }
+                | OutputFailedHint
+                | PushRejected { .. }
+                | PushRejectedHint
+                | Pulled { .. }
+                | CursorNow { .. }
+                | CursorUnchanged
+                | Pushed { .. }
+                | PulledProgress
+                | ReportTemplateWritten { .. }
+                | ReportValid { .. }
+                | StandardOutput => {}
                 // `-` reads the same in both languages; it is the one exception below.
                 NoValue => {}
             }

@@ -14,6 +14,8 @@ pub mod error;
 pub mod exit;
 pub mod i18n;
 pub mod output;
+pub mod sink;
+pub mod state;
 
 use std::process::ExitCode;
 

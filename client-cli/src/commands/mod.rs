@@ -1,9 +1,11 @@
 //! One module per subcommand; this file only dispatches.
 
 pub mod completions;
+pub mod indicators;
 pub mod login;
 pub mod logout;
 pub mod profile;
+pub mod report;
 pub mod whoami;
 
 use crate::cli::Command;
@@ -16,6 +18,8 @@ pub async fn run(command: Command, ctx: &mut Ctx) -> Result<(), CliError> {
         Command::Logout(args) => logout::run(args, ctx).await,
         Command::Whoami(args) => whoami::run(args, ctx).await,
         Command::Profile(cmd) => profile::run(cmd, ctx),
+        Command::Indicators(cmd) => indicators::run(cmd, ctx).await,
+        Command::Report(cmd) => report::run(cmd, ctx),
         // Handled before the config is loaded: a broken config must not stop
         // a shell from loading its completions.
         Command::Completions(args) => completions::run(&args),
