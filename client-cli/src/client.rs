@@ -120,15 +120,7 @@ impl Api {
         path: &str,
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Result<reqwest::Response, CliError> {
-        let mut req = self.http.request(method, self.url(path)?);
-        if let Some(auth) = &self.auth {
-            req = match auth.kind {
-                CredentialKind::Session => {
-                    req.header(AUTHORIZATION, format!("Bearer {}", auth.secret.expose()))
-                }
-                CredentialKind::ApiKey => req.header(API_KEY_HEADER, auth.secret.expose()),
-            };
-        }
+        let mut req = self.authorise(self.http.request(method, self.url(path)?));
         if let Some(body) = body {
             req = req.json(body);
         }

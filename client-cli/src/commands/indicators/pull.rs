@@ -32,6 +32,12 @@ use crate::state::{self, State};
 /// --output to a file written atomically. The plain lists (ip, domain, url,
 /// hash) hold the values of simple indicator patterns and observables,
 /// without repeats, leaving out revoked and expired indicators.
+///
+/// The cursor moves after each page written to standard output, and only
+/// once the file is complete with --output: an interrupted pull to a file
+/// leaves no file and is repeated in full next time. With --json, a summary
+/// goes to standard output when --output is given (otherwise standard output
+/// is the data). The progress bar shows only on a terminal.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Collection alias or id
