@@ -236,7 +236,10 @@ impl Api {
 
     /// Reads a whole body, naming a broken connection as a transport error.
     pub async fn body_bytes(&self, resp: reqwest::Response) -> Result<Vec<u8>, CliError> {
-        resp.bytes().await.map(|b| b.to_vec()).map_err(|e| classify(&e, &self.ctx))
+        resp.bytes()
+            .await
+            .map(|b| b.to_vec())
+            .map_err(|e| classify(&e, &self.ctx))
     }
 
     /// TAXII answers errors with its own resource (§3.6.1), carrying our

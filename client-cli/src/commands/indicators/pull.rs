@@ -88,7 +88,11 @@ pub async fn run(args: Args, ctx: &mut Ctx) -> Result<(), CliError> {
     let saved = State::load(&state_path)?
         .cursor(&profile, &args.collection, &server)
         .map(|c| c.added_after.clone());
-    let start = args.since.as_ref().map(ToString::to_string).or(saved.clone());
+    let start = args
+        .since
+        .as_ref()
+        .map(ToString::to_string)
+        .or(saved.clone());
 
     let progress = (std::io::stderr().is_terminal() && !ctx.json()).then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
