@@ -120,15 +120,7 @@ impl Api {
         path: &str,
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Result<reqwest::Response, CliError> {
-        let mut req = self.http.request(method, self.url(path)?);
-        if let Some(auth) = &self.auth {
-            req = match auth.kind {
-                CredentialKind::Session => {
-                    req.header(AUTHORIZATION, format!("Bearer {}", auth.secret.expose()))
-                }
-                CredentialKind::ApiKey => req.header(API_KEY_HEADER, auth.secret.expose()),
-            };
-        }
+        let mut req = self.authorise(self.http.request(method, self.url(path)?));
         if let Some(body) = body {
             req = req.json(body);
         }
@@ -244,7 +236,10 @@ impl Api {
 
     /// Reads a whole body, naming a broken connection as a transport error.
     pub async fn body_bytes(&self, resp: reqwest::Response) -> Result<Vec<u8>, CliError> {
-        resp.bytes().await.map(|b| b.to_vec()).map_err(|e| classify(&e, &self.ctx))
+        resp.bytes()
+            .await
+            .map(|b| b.to_vec())
+            .map_err(|e| classify(&e, &self.ctx))
     }
 
     /// TAXII answers errors with its own resource (§3.6.1), carrying our

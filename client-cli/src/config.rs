@@ -193,7 +193,9 @@ impl Credentials {
     }
 }
 
-pub(crate) fn load_toml<T: Default + for<'de> Deserialize<'de>>(path: &Path) -> Result<T, CliError> {
+pub(crate) fn load_toml<T: Default + for<'de> Deserialize<'de>>(
+    path: &Path,
+) -> Result<T, CliError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(T::default()),

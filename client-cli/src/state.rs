@@ -102,11 +102,27 @@ mod tests {
     fn cursor_per_profile_collection_and_server() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("state.toml");
-        State::advance(&p, "prod", "all-sectors", "https://a", "2026-01-01T00:00:00.000001Z").unwrap();
-        State::advance(&p, "prod", "public", "https://a", "2026-01-02T00:00:00.000001Z").unwrap();
+        State::advance(
+            &p,
+            "prod",
+            "all-sectors",
+            "https://a",
+            "2026-01-01T00:00:00.000001Z",
+        )
+        .unwrap();
+        State::advance(
+            &p,
+            "prod",
+            "public",
+            "https://a",
+            "2026-01-02T00:00:00.000001Z",
+        )
+        .unwrap();
         let s = State::load(&p).unwrap();
         assert_eq!(
-            s.cursor("prod", "all-sectors", "https://a").unwrap().added_after,
+            s.cursor("prod", "all-sectors", "https://a")
+                .unwrap()
+                .added_after,
             "2026-01-01T00:00:00.000001Z"
         );
         assert!(s.cursor("prod", "all-sectors", "https://b").is_none());

@@ -176,7 +176,12 @@ fn csv_row(o: &Value) -> Option<Vec<String>> {
     let labels = o
         .get("labels")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(";"))
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(";")
+        })
         .unwrap_or_default();
     Some(vec![
         str_of(o, "id").to_owned(),
@@ -291,11 +296,7 @@ mod tests {
         expired["valid_until"] = json!("2000-01-01T00:00:00Z");
         assert!(list_values(&expired, Format::Url, now).is_empty());
         assert_eq!(
-            list_values(
-                &ind("[file:hashes.'SHA-256' = 'AB12']"),
-                Format::Hash,
-                now
-            ),
+            list_values(&ind("[file:hashes.'SHA-256' = 'AB12']"), Format::Hash, now),
             ["ab12"]
         );
         let sco = json!({"type": "ipv4-addr", "id": "ipv4-addr--x", "value": "203.0.113.9"});

@@ -30,8 +30,7 @@ pub fn objects_path(collection: &str) -> String {
 pub fn collection_name(s: &str) -> Result<String, String> {
     if !s.is_empty()
         && s.len() <= 128
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
         Ok(s.to_owned())

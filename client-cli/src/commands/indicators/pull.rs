@@ -32,6 +32,12 @@ use crate::state::{self, State};
 /// --output to a file written atomically. The plain lists (ip, domain, url,
 /// hash) hold the values of simple indicator patterns and observables,
 /// without repeats, leaving out revoked and expired indicators.
+///
+/// The cursor moves after each page written to standard output, and only
+/// once the file is complete with --output: an interrupted pull to a file
+/// leaves no file and is repeated in full next time. With --json, a summary
+/// goes to standard output when --output is given (otherwise standard output
+/// is the data). The progress bar shows only on a terminal.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Collection alias or id
@@ -82,7 +88,11 @@ pub async fn run(args: Args, ctx: &mut Ctx) -> Result<(), CliError> {
     let saved = State::load(&state_path)?
         .cursor(&profile, &args.collection, &server)
         .map(|c| c.added_after.clone());
-    let start = args.since.as_ref().map(ToString::to_string).or(saved.clone());
+    let start = args
+        .since
+        .as_ref()
+        .map(ToString::to_string)
+        .or(saved.clone());
 
     let progress = (std::io::stderr().is_terminal() && !ctx.json()).then(|| {
         let bar = indicatif::ProgressBar::new_spinner();

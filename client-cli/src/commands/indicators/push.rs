@@ -59,14 +59,14 @@ pub async fn run(args: Args, ctx: &mut Ctx) -> Result<(), CliError> {
         total += status.total_count;
         success += status.success_count;
         for f in &status.failures {
-            failures.push((
-                f.id.to_string(),
-                f.message.clone().unwrap_or_default(),
-            ));
+            failures.push((f.id.to_string(), f.message.clone().unwrap_or_default()));
         }
         statuses.push(status.id);
     }
-    let failure_lines: Vec<String> = failures.iter().map(|(id, m)| format!("{id}: {m}")).collect();
+    let failure_lines: Vec<String> = failures
+        .iter()
+        .map(|(id, m)| format!("{id}: {m}"))
+        .collect();
     if !failures.is_empty() {
         if !ctx.json() {
             output::stderr(
@@ -143,7 +143,11 @@ fn from_stix(text: &str) -> (Vec<Value>, Vec<String>) {
         Err(e) => {
             return (
                 Vec::new(),
-                vec![format!("line {}, column {}: not JSON: {e}", e.line(), e.column())],
+                vec![format!(
+                    "line {}, column {}: not JSON: {e}",
+                    e.line(),
+                    e.column()
+                )],
             )
         }
     };
@@ -154,7 +158,9 @@ fn from_stix(text: &str) -> (Vec<Value>, Vec<String>) {
             _ => {
                 return (
                     Vec::new(),
-                    vec!["expected a bundle: {\"type\": \"bundle\", \"objects\": [...]}".to_owned()],
+                    vec![
+                        "expected a bundle: {\"type\": \"bundle\", \"objects\": [...]}".to_owned(),
+                    ],
                 )
             }
         },
@@ -163,7 +169,11 @@ fn from_stix(text: &str) -> (Vec<Value>, Vec<String>) {
     let mut objects = Vec::new();
     let mut problems = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
-        let id = item.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+        let id = item
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
         match object_from_json(item.clone()) {
             Ok(_) => objects.push(item),
             Err(errors) => {
@@ -173,7 +183,11 @@ fn from_stix(text: &str) -> (Vec<Value>, Vec<String>) {
                     } else {
                         format!("objects[{i}].{}", e.path)
                     };
-                    let id = if id.is_empty() { String::new() } else { format!(" ({id})") };
+                    let id = if id.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({id})")
+                    };
                     problems.push(format!("{at}{id}: {}", e.message));
                 }
             }
@@ -202,7 +216,8 @@ fn from_csv(text: &str, default_tlp: Option<Tlp>) -> (Vec<Value>, Vec<String>) {
         };
         let line = record.position().map_or(n as u64 + 1, |p| p.line());
         let field = |i: usize| record.get(i).unwrap_or("").trim();
-        if n == 0 && field(0).eq_ignore_ascii_case("type") && field(1).eq_ignore_ascii_case("value") {
+        if n == 0 && field(0).eq_ignore_ascii_case("type") && field(1).eq_ignore_ascii_case("value")
+        {
             continue;
         }
         if record.iter().all(|f| f.trim().is_empty()) {
@@ -346,12 +361,24 @@ mod tests {
         );
         assert_eq!(objects.len(), 2);
         assert_eq!(objects[0]["pattern"], "[ipv4-addr:value = '198.51.100.7']");
-        assert_eq!(objects[1]["pattern"], "[domain-name:value = 'evil.example']");
-        assert_eq!(objects[1]["object_marking_refs"][0], Tlp::Amber.marking_id());
-        assert_eq!(objects[0]["object_marking_refs"][0], Tlp::Green.marking_id());
+        assert_eq!(
+            objects[1]["pattern"],
+            "[domain-name:value = 'evil.example']"
+        );
+        assert_eq!(
+            objects[1]["object_marking_refs"][0],
+            Tlp::Amber.marking_id()
+        );
+        assert_eq!(
+            objects[0]["object_marking_refs"][0],
+            Tlp::Green.marking_id()
+        );
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].starts_with("line 4: "), "{problems:?}");
-        assert!(problems[1].starts_with("line 5: unknown type"), "{problems:?}");
+        assert!(
+            problems[1].starts_with("line 5: unknown type"),
+            "{problems:?}"
+        );
         assert!(problems[2].starts_with("line 6: "), "{problems:?}");
     }
 
@@ -364,6 +391,9 @@ mod tests {
                "pattern":"[ipv4-addr:value = ","pattern_type":"stix","valid_from":"2026-11-20T01:00:00.000Z"}]}"#,
         );
         assert!(objects.is_empty());
-        assert!(problems[0].starts_with("objects[0].pattern"), "{problems:?}");
+        assert!(
+            problems[0].starts_with("objects[0].pattern"),
+            "{problems:?}"
+        );
     }
 }

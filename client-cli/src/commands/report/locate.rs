@@ -26,7 +26,9 @@ pub fn parse_dotted(path: &str) -> Vec<Seg> {
             }
             rest = &rest[open..];
             while let Some(stripped) = rest.strip_prefix('[') {
-                let Some(close) = stripped.find(']') else { break };
+                let Some(close) = stripped.find(']') else {
+                    break;
+                };
                 if let Ok(i) = stripped[..close].parse() {
                     segs.push(Seg::Index(i));
                 }
@@ -231,10 +233,16 @@ fn key_of(text: &str) -> Option<String> {
     let t = text.trim_start();
     let (k, _) = if let Some(q) = t.strip_prefix('"') {
         let end = q.find('"')?;
-        return q[end + 1..].trim_start().starts_with(':').then(|| q[..end].to_owned());
+        return q[end + 1..]
+            .trim_start()
+            .starts_with(':')
+            .then(|| q[..end].to_owned());
     } else if let Some(q) = t.strip_prefix('\'') {
         let end = q.find('\'')?;
-        return q[end + 1..].trim_start().starts_with(':').then(|| q[..end].to_owned());
+        return q[end + 1..]
+            .trim_start()
+            .starts_with(':')
+            .then(|| q[..end].to_owned());
     } else {
         t.split_once(':')?
     };
@@ -271,7 +279,11 @@ pub fn yaml_line(text: &str, target: &[Seg]) -> usize {
             .find(|&j| ls[j].as_ref().is_some_and(|l| l.indent <= own))
             .unwrap_or(end);
         // A list item's first key sits on the item's own line.
-        start = if matches!(seg, Seg::Index(_)) { i } else { i + 1 };
+        start = if matches!(seg, Seg::Index(_)) {
+            i
+        } else {
+            i + 1
+        };
         end = block_end;
     }
     best
@@ -285,9 +297,16 @@ mod tests {
     fn paths() {
         assert_eq!(
             parse_dotted("indicators[0].pattern"),
-            [Seg::Key("indicators".into()), Seg::Index(0), Seg::Key("pattern".into())]
+            [
+                Seg::Key("indicators".into()),
+                Seg::Index(0),
+                Seg::Key("pattern".into())
+            ]
         );
-        assert_eq!(parse_pointer("/times/detected"), parse_dotted("times.detected"));
+        assert_eq!(
+            parse_pointer("/times/detected"),
+            parse_dotted("times.detected")
+        );
         assert_eq!(dotted(&parse_pointer("/risk_sources/1")), "risk_sources[1]");
     }
 

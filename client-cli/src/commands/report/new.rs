@@ -53,7 +53,9 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<(), CliError> {
     sink.finish()?;
     let shown = path.display().to_string();
     if ctx.json() {
-        return output::json(&json!({ "written": shown, "format": format!("{:?}", args.format).to_lowercase() }));
+        return output::json(
+            &json!({ "written": shown, "format": format!("{:?}", args.format).to_lowercase() }),
+        );
     }
     ctx.say(&Msg::ReportTemplateWritten { path: shown });
     Ok(())

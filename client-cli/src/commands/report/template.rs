@@ -107,11 +107,7 @@ fn fields(lang: Lang, t: &Taxonomy) -> Vec<Field> {
     let systems = t
         .sectors
         .iter()
-        .flat_map(|s| {
-            s.critical_systems
-                .iter()
-                .map(move |c| (s.id.clone(), c))
-        })
+        .flat_map(|s| s.critical_systems.iter().map(move |c| (s.id.clone(), c)))
         .map(|(sector, c)| format!("{} [{sector}]: {}", c.id, name(&c.en, &c.ja)))
         .collect();
     let outcomes = t

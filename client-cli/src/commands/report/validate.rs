@@ -68,7 +68,12 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<(), CliError> {
 }
 
 pub fn format_of(path: &Path, text: &str) -> ReportFormat {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("json") => ReportFormat::Json,
         Some("yaml" | "yml") => ReportFormat::Yaml,
         _ if text.trim_start().starts_with('{') => ReportFormat::Json,
@@ -122,7 +127,11 @@ pub fn check(path: &Path, text: &str) -> Result<Vec<Problem>, CliError> {
                 with.push(Seg::Key(name));
                 if message.contains("is a required property") {
                     let field = locate::dotted(&with);
-                    return Problem { line: line_of(&segs), field, message };
+                    return Problem {
+                        line: line_of(&segs),
+                        field,
+                        message,
+                    };
                 }
                 if message.contains("Additional properties") {
                     segs = with;
