@@ -7,6 +7,8 @@
 //! the median of the runs, in reports per second.
 //!
 //! `cargo bench -p isacx-server --bench anonymise`
+//! (`ANONYMISE_BENCH_BYTES=200` measures short reports instead, which shows
+//! the fixed cost per report.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // bench
 
@@ -46,7 +48,10 @@ struct Entry {
 
 /// One ~10 KB report per corpus entry: its own text first, then the other
 /// texts of the same member and language, round and round.
-fn reports(profiles: &BTreeMap<String, CorpusProfile>) -> Vec<(Report, String)> {
+fn reports(
+    profiles: &BTreeMap<String, CorpusProfile>,
+    target_bytes: usize,
+) -> Vec<(Report, String)> {
     let entries: Vec<Entry> = REPORTS
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -63,7 +68,7 @@ fn reports(profiles: &BTreeMap<String, CorpusProfile>) -> Vec<(Report, String)> 
             let separator = "\n\n";
             let mut description = String::new();
             let mut n = start;
-            while description.len() < TARGET_BYTES {
+            while description.len() < target_bytes {
                 let e = same[n % same.len()];
                 if !description.is_empty() {
                     description.push_str(separator);
@@ -101,7 +106,11 @@ fn reports(profiles: &BTreeMap<String, CorpusProfile>) -> Vec<(Report, String)> 
 fn main() {
     let profiles: BTreeMap<String, CorpusProfile> =
         serde_json::from_str(PROFILES).expect("profiles.json");
-    let reports = reports(&profiles);
+    let target_bytes = std::env::var("ANONYMISE_BENCH_BYTES")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(TARGET_BYTES);
+    let reports = reports(&profiles, target_bytes);
     let options = AnonymiseOptions::new(
         SharingBody {
             identity_id: "identity--7f3e2d1c-0b9a-4876-a543-210fedcba987".to_owned(),
@@ -146,7 +155,8 @@ fn main() {
     rates.sort_by(f64::total_cmp);
     let median = rates[rates.len() / 2];
     println!(
-        "anonymise 10 KB reports: median {median:.1} reports/s ({:.2} ms/report, {:.2} MB/s) over {RUNS} runs",
+        "anonymise {} byte reports: median {median:.1} reports/s ({:.2} ms/report, {:.2} MB/s) over {RUNS} runs",
+        target_bytes,
         1000.0 / median,
         median * (bytes as f64 / reports.len() as f64) / 1e6
     );
