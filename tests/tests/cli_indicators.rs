@@ -436,13 +436,14 @@ async fn bad_inputs_say_what_and_exit_with_the_documented_code() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("Could not write"), "{run:?}");
 
-    // An operator may pull but not push.
+    // An operator may pull, but what it posts goes to intake as a report:
+    // loose indicators are refused, and nothing reaches the shared store.
     let op = Cli::new();
     op.login(&app, &ca, "operator1");
     std::fs::write(op.path("ok.csv"), "ipv4,198.51.100.1\n").unwrap();
     let run = op.run(&["indicators", "push", op.path("ok.csv").to_str().unwrap()]);
-    assert_eq!(run.code, 4, "{run:?}");
-    assert!(run.stderr.contains("you may not add objects"), "{run:?}");
+    assert_eq!(run.code, 6, "{run:?}");
+    assert!(run.stderr.contains("not an isacx incident report"), "{run:?}");
     assert_eq!(op.run(&["indicators", "pull", "--format", "ip"]).code, 0);
 
     // Not logged in, and an expired session.
