@@ -25,6 +25,7 @@ use crate::error::{CliError, ReqCtx, TransportKind};
 /// Base path of the REST API.
 pub const API_BASE: &str = "/api/v1";
 const API_KEY_HEADER: &str = "x-api-key";
+const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 
 /// Checks a server address: absolute, `https`, no query or fragment. Returns it
 /// without a trailing slash so paths join predictably.
@@ -279,6 +280,35 @@ impl Api {
             retry_after,
             ctx: self.ctx.clone(),
         }
+    }
+
+    pub async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, CliError> {
+        let resp = self.send(Method::PUT, path, Some(body)).await?;
+        self.json(resp).await
+    }
+
+    /// A POST carrying an `Idempotency-Key`; answers the body with whether the
+    /// server created something (201) or replayed an earlier answer (200).
+    pub async fn post_idempotent<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        key: &str,
+    ) -> Result<(T, bool), CliError> {
+        let req = self
+            .authorise(self.http.post(self.url(path)?))
+            .header(IDEMPOTENCY_KEY_HEADER, key)
+            .json(body);
+        let resp = req.send().await.map_err(|e| classify(&e, &self.ctx))?;
+        if !resp.status().is_success() {
+            return Err(self.error_from(resp).await);
+        }
+        let created = resp.status() == StatusCode::CREATED;
+        Ok((self.json(resp).await?, created))
     }
 
     /// A POST whose success has no body (204).

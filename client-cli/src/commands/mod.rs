@@ -6,6 +6,7 @@ pub mod login;
 pub mod logout;
 pub mod profile;
 pub mod report;
+pub mod review;
 pub mod whoami;
 
 use crate::cli::Command;
@@ -19,7 +20,8 @@ pub async fn run(command: Command, ctx: &mut Ctx) -> Result<(), CliError> {
         Command::Whoami(args) => whoami::run(args, ctx).await,
         Command::Profile(cmd) => profile::run(cmd, ctx),
         Command::Indicators(cmd) => indicators::run(cmd, ctx).await,
-        Command::Report(cmd) => report::run(cmd, ctx),
+        Command::Report(cmd) => report::run(cmd, ctx).await,
+        Command::Review(cmd) => review::run(cmd, ctx).await,
         // Handled before the config is loaded: a broken config must not stop
         // a shell from loading its completions.
         Command::Completions(args) => completions::run(&args),

@@ -37,7 +37,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn render(&self) -> String {
+    pub fn render(&self) -> String {
         if self.field.is_empty() {
             format!("line {}: {}", self.line, self.message)
         } else {
@@ -81,30 +81,28 @@ pub fn format_of(path: &Path, text: &str) -> ReportFormat {
     }
 }
 
+/// The report text as JSON, or the one syntax problem that stops reading it.
+pub fn parse(path: &Path, text: &str) -> Result<Value, Problem> {
+    match format_of(path, text) {
+        ReportFormat::Json => serde_json::from_str(text).map_err(|e| Problem {
+            line: e.line(),
+            field: String::new(),
+            message: format!("not valid JSON: {e}"),
+        }),
+        ReportFormat::Yaml => serde_norway::from_str(text).map_err(|e| Problem {
+            line: e.location().map_or(1, |l| l.line()),
+            field: String::new(),
+            message: format!("not valid YAML: {e}"),
+        }),
+    }
+}
+
 /// Every problem of the report text, or none.
 pub fn check(path: &Path, text: &str) -> Result<Vec<Problem>, CliError> {
     let format = format_of(path, text);
-    let value: Value = match format {
-        ReportFormat::Json => match serde_json::from_str(text) {
-            Ok(v) => v,
-            Err(e) => {
-                return Ok(vec![Problem {
-                    line: e.line(),
-                    field: String::new(),
-                    message: format!("not valid JSON: {e}"),
-                }])
-            }
-        },
-        ReportFormat::Yaml => match serde_norway::from_str(text) {
-            Ok(v) => v,
-            Err(e) => {
-                return Ok(vec![Problem {
-                    line: e.location().map_or(1, |l| l.line()),
-                    field: String::new(),
-                    message: format!("not valid YAML: {e}"),
-                }])
-            }
-        },
+    let value = match parse(path, text) {
+        Ok(v) => v,
+        Err(p) => return Ok(vec![p]),
     };
     let line_of = |segs: &[Seg]| match format {
         ReportFormat::Json => locate::json_line(text, segs),
