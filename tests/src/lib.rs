@@ -18,6 +18,9 @@ use isacx_server::config::Settings;
 use isacx_server::db::Database;
 use isacx_server::members;
 
+pub mod cli;
+pub mod reports;
+
 pub const POSTGRES_ENV: &str = "ISACX_TEST_POSTGRES_URL";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const USER_PASSWORD: &str = "user-password-for-tests";

@@ -4,28 +4,9 @@
 
 use isacx_schemas::api::{self, ReportState, Role};
 use isacx_schemas::taxii::TAXII_MEDIA_TYPE;
+use isacx_tests::reports::{fixture, member};
 use isacx_tests::{backends, TestApp, USER_PASSWORD};
 use serde_json::{json, Value};
-
-fn fixture() -> Value {
-    let text = include_str!("../../schemas/tests/fixtures/reports/ja-telecom-ddos.json");
-    let mut report: Value = serde_json::from_str(text).unwrap();
-    report["id"] = json!(uuid::Uuid::new_v4());
-    report["description"] = json!(
-        "東都通信株式会社のインターネット接続サービスで障害。社内の監視サーバ 10.20.3.4 が攻撃元 198.51.100.7 からの通信を検知。\
-         連絡先: yamada@toto-tsushin.example、03-1234-5678。"
-    );
-    report
-}
-
-async fn member(app: &TestApp, admin: &str, name: &str, ja: &str, domain: &str, sector: &str) -> (String, api::Organisation) {
-    let org = app
-        .create_organisation(admin, json!({ "name": { "ja": ja, "en": format!("{name} Inc.") }, "domains": [domain], "sectors": [sector], "internal_ranges": ["10.20.0.0/16"] }))
-        .await
-        .unwrap();
-    app.create_user(admin, name, Role::Operator, Some(org.id)).await.unwrap();
-    (app.login(name, USER_PASSWORD).await.unwrap(), org)
-}
 
 #[tokio::test]
 async fn report_lifecycle() {

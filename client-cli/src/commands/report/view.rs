@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use comfy_table::{presets, ContentArrangement, Table};
+use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table};
 use isacx_schemas::api::{ReportReceipt, ReportState, ReportSummary, StatutoryHit};
 
 use super::text::Text;
@@ -116,7 +116,19 @@ pub fn summaries(lang: Lang, list: &[ReportSummary]) -> String {
             ]
         })
         .collect();
-    sized(table(header, rows))
+    let mut t = table(header, rows);
+    // Ids are copied into the next command, times read at a glance: never wrapped.
+    keep_whole(&mut t, &[0, 1, 2, 5, 6, 8]);
+    sized(t)
+}
+
+/// Columns whose cells are never wrapped; the others share what is left.
+pub fn keep_whole(t: &mut Table, columns: &[usize]) {
+    for &i in columns {
+        if let Some(c) = t.column_mut(i) {
+            c.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
 }
 
 /// One report's summary as `label  value` lines.

@@ -95,7 +95,7 @@ pub fn render(lang: Lang, d: &ReportDetail, changed_only: bool) -> String {
             vec![mark.to_owned(), field, shown(raw), shown(clean)]
         })
         .collect();
-    out.push(view::sized(view::table(
+    let mut table = view::table(
         vec![
             t(Text::ColChanged),
             t(Text::ColField),
@@ -103,7 +103,9 @@ pub fn render(lang: Lang, d: &ReportDetail, changed_only: bool) -> String {
             t(Text::ColSanitised),
         ],
         rows,
-    )));
+    );
+    view::keep_whole(&mut table, &[0, 1]);
+    out.push(view::sized(table));
     out.push(String::new());
 
     out.push(t(Text::HeadingRedactions));
@@ -132,7 +134,7 @@ pub fn render(lang: Lang, d: &ReportDetail, changed_only: bool) -> String {
                 ]
             })
             .collect();
-        out.push(view::sized(view::table(
+        let mut table = view::table(
             vec![
                 t(Text::ColRule),
                 t(Text::ColAction),
@@ -141,7 +143,9 @@ pub fn render(lang: Lang, d: &ReportDetail, changed_only: bool) -> String {
                 t(Text::ColReplacement),
             ],
             rows,
-        )));
+        );
+        view::keep_whole(&mut table, &[0, 1, 2]);
+        out.push(view::sized(table));
     }
     out.join("\n")
 }
