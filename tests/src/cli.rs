@@ -26,7 +26,11 @@ pub struct Run {
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -51,7 +55,10 @@ impl Default for Cli {
 
 impl Cli {
     pub fn new() -> Cli {
-        Cli { exe: crate::binary("isacx").unwrap(), dir: tempfile::tempdir().unwrap() }
+        Cli {
+            exe: crate::binary("isacx").unwrap(),
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -70,15 +77,39 @@ impl Cli {
     pub fn run_in(&self, args: &[&str], stdin: Option<&str>) -> Run {
         use std::io::Write;
         let mut cmd = Command::new(&self.exe);
-        cmd.arg("--config").arg(self.path("isacx/config.toml")).args(args);
-        for k in ["ISACX_PROFILE", "ISACX_SERVER", "ISACX_CA_FILE", "ISACX_CONFIG", "LC_ALL", "LC_MESSAGES", "LANG", "COLUMNS"] {
+        cmd.arg("--config")
+            .arg(self.path("isacx/config.toml"))
+            .args(args);
+        for k in [
+            "ISACX_PROFILE",
+            "ISACX_SERVER",
+            "ISACX_CA_FILE",
+            "ISACX_CONFIG",
+            "LC_ALL",
+            "LC_MESSAGES",
+            "LANG",
+            "COLUMNS",
+        ] {
             cmd.env_remove(k);
         }
         cmd.env("HOME", self.dir.path()).env("TZ", "UTC");
-        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         if let Some(input) = stdin {
-            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
         }
         let out = child.wait_with_output().unwrap();
         Run {
@@ -102,7 +133,16 @@ impl Cli {
 
     pub fn login_with_ca(&self, app: &TestApp, ca: &Path, user: &str) {
         let run = self.run_in(
-            &["--server", &app.base_url, "--ca-file", ca.to_str().unwrap(), "login", "-u", user, "--password-stdin"],
+            &[
+                "--server",
+                &app.base_url,
+                "--ca-file",
+                ca.to_str().unwrap(),
+                "login",
+                "-u",
+                user,
+                "--password-stdin",
+            ],
             Some(&format!("{USER_PASSWORD}\n")),
         );
         assert_eq!(run.code, 0, "{run:?}");

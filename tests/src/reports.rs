@@ -26,13 +26,27 @@ pub fn fixture() -> Value {
 
 /// A member organisation (domain, sector, internal range 10.20.0.0/16) with
 /// one operator named `name`; answers the operator's token and the organisation.
-pub async fn member(app: &TestApp, admin: &str, name: &str, ja: &str, domain: &str, sector: &str) -> (String, api::Organisation) {
+pub async fn member(
+    app: &TestApp,
+    admin: &str,
+    name: &str,
+    ja: &str,
+    domain: &str,
+    sector: &str,
+) -> (String, api::Organisation) {
     member_with(app, admin, name, json!({ "name": { "ja": ja, "en": format!("{name} Inc.") }, "domains": [domain], "sectors": [sector], "internal_ranges": ["10.20.0.0/16"] })).await
 }
 
 /// A member organisation from a full `NewOrganisation` body, with one operator named `name`.
-pub async fn member_with(app: &TestApp, admin: &str, name: &str, organisation: Value) -> (String, api::Organisation) {
+pub async fn member_with(
+    app: &TestApp,
+    admin: &str,
+    name: &str,
+    organisation: Value,
+) -> (String, api::Organisation) {
     let org = app.create_organisation(admin, organisation).await.unwrap();
-    app.create_user(admin, name, Role::Operator, Some(org.id)).await.unwrap();
+    app.create_user(admin, name, Role::Operator, Some(org.id))
+        .await
+        .unwrap();
     (app.login(name, USER_PASSWORD).await.unwrap(), org)
 }
