@@ -104,6 +104,16 @@ async fn report_commands() {
         );
         assert!(ja.stdout.contains("根拠法令: 電気通信事業法"), "{ja:?}");
 
+        // The template as `report new` writes it submits as is (the README's first example).
+        let template = op.arg("template.yaml");
+        op.run(&["--lang", "ja", "report", "new", "-o", &template])
+            .expect(0);
+        let run = op.run(&["--json", "report", "submit", &template]);
+        run.expect(0);
+        assert_eq!(run.json()["replayed"], false, "{run:?}");
+        let template_id = id_of(&run);
+        op.run(&["report", "withdraw", &template_id]).expect(0);
+
         // Invalid report: the same line-and-field errors as `report validate`, nothing sent.
         let mut broken = fixture();
         broken["sector"] = json!("space");
@@ -140,20 +150,22 @@ async fn report_commands() {
             .expect(6);
 
         // List: one report, filtered by state on the server.
-        let listed = op.run(&["--json", "report", "list"]);
+        let listed = op.run(&["--json", "report", "list", "--state", "received"]);
         listed.expect(0);
         assert_eq!(
             listed.json().as_array().unwrap().len(),
             1,
             "the invalid and repeated submits stored nothing: {listed:?}"
         );
+        let all = op.run(&["--json", "report", "list"]).json();
+        assert_eq!(all.as_array().unwrap().len(), 2, "the report and the withdrawn template: {all}");
         let table = op.run(&["report", "list", "--state", "received"]);
         table.expect(0);
         assert!(
             table.stdout.contains(&id) && table.stdout.contains("received"),
             "{table:?}"
         );
-        let none = op.run(&["report", "list", "--state", "withdrawn"]);
+        let none = op.run(&["report", "list", "--state", "rejected"]);
         none.expect(0);
         assert!(none.stdout.contains("No reports."), "{none:?}");
         op.run(&["report", "list", "--state", "lost"]).expect(2);
