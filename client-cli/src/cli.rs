@@ -158,7 +158,7 @@ mod tests {
         cmd.build();
         let mut helps = Vec::new();
         all_help(&mut cmd, "isacx", &mut helps);
-        assert!(helps.len() >= 11, "{}", helps.len());
+        assert!(helps.len() >= 28, "{}", helps.len());
         for (path, text) in helps {
             let name = path.replace(' ', "_");
             insta::assert_snapshot!(name, text, &path);

@@ -590,7 +590,7 @@ async fn credentials_of_another_server_are_refused() {
             })
             .unwrap();
         assert_eq!(reports_on_a, 1);
-        let verdict = a.db.read(|conn| isacx_server::audit::verify(conn)).unwrap();
+        let verdict = a.db.read(isacx_server::audit::verify).unwrap();
         assert!(matches!(
             verdict,
             isacx_server::audit::Verification::Intact { .. }
