@@ -19,7 +19,10 @@
 //!   and aliases from the member profile, in Japanese or Latin script, are
 //!   found whatever their width (全角/半角), case and spacing, with or
 //!   without 株式会社, (株), ㈱, 有限会社, Co., Ltd., Inc., K.K. and the like
-//!   before or after; the whole phrase becomes `[組織名]` / `[ORGANISATION]`.
+//!   before or after (repeated: `Co., Inc.`), with or without a leading
+//!   `The`; each part of a Japanese name of several parts (the corporation
+//!   and its facility, `医療法人清和会 清和総合病院`) is found alone too; the
+//!   whole phrase becomes `[組織名]` / `[ORGANISATION]`.
 //!   When the member chose to be named (`attribution: named`), names stay.
 //! * **The member's domains** (`member_domain`): any host, URL or e-mail
 //!   address under them, subdomains included, also when defanged
@@ -28,11 +31,14 @@
 //!   infrastructure, not its identity.
 //! * **Personal data** (always, in free text): e-mail addresses
 //!   (`email_address`), phone numbers in Japanese and international formats
-//!   (`phone_number`), personal names recognised by an honorific or title
-//!   (山田様, 佐藤部長, Mr. Smith, Tanaka-san), after a label (担当: …,
-//!   Contact: …), from the profile's staff list or the follow-up contact
-//!   (`personal_name`), and postal addresses (〒 codes, 東京都千代田区…1-2-3,
-//!   Chiyoda-ku, Tokyo) (`postal_address`).
+//!   (`phone_number`: 03-1234-5678, 03(3210)9876, 03.6123.4567, +81 3 …),
+//!   personal names recognised by an honorific or title (山田様, 佐藤部長,
+//!   中島先生, katakana サトウ様 and ジョン・スミス氏, Mr. Smith, Tanaka-san),
+//!   after a label (担当: …, Contact: …), from the profile's staff list (Latin
+//!   names in either order) or the follow-up contact (`personal_name`); a
+//!   department written before the name (経理課 吉田係長) stays; and postal
+//!   addresses (〒 codes, 東京都千代田区…1-2-3, Chiyoda-ku, Tokyo)
+//!   (`postal_address`).
 //! * **Victim-side addresses**: the member's own ranges
 //!   (`internal_address`), RFC 1918 and 100.64/10 and fc00::/7
 //!   (`private_address`), 169.254/16 and fe80::/10 (`link_local_address`),
