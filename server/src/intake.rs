@@ -143,7 +143,8 @@ fn sanitise(state: &AppState, conn: &mut DbConnection, org: &OrganisationRow, re
         _ => TimeGranularity::None,
     };
     options.id_namespace = state.anonymise_namespace;
-    anonymise::anonymise(report, &profile, &options).map_err(|e| ApiError::field("report", e.to_string()))
+    let compiled = state.profiles.get(&org.id, profile).map_err(ApiError::internal)?;
+    anonymise::anonymise_compiled(report, &compiled, &options).map_err(|e| ApiError::field("report", e.to_string()))
 }
 
 fn parse_report(value: serde_json::Value) -> Result<Report, ApiError> {

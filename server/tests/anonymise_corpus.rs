@@ -392,10 +392,10 @@ const RECALL_KIND: &[(&str, f64)] = &[
     ("postal_address", 100.0),
     ("staff_name", 100.0),
 ];
-const PRECISION_OVERALL: f64 = 96.0;
+const PRECISION_OVERALL: f64 = 100.0;
 const PRECISION_KIND: &[(&str, f64)] = &[
     ("domain", 100.0),
-    ("email_attacker", 0.0),
+    ("email_attacker", 100.0),
     ("hash", 100.0),
     ("ip", 100.0),
     ("word", 100.0),

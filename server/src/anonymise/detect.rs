@@ -11,6 +11,7 @@ use ipnet::IpNet;
 use regex::Regex;
 
 use super::normalise::{normalise, NormText};
+use super::profile::MemberProfile;
 use super::redaction::{Action, Redaction, RuleId};
 use super::{net, AnonymiseError};
 
@@ -97,8 +98,11 @@ const JA_MARKERS: &[&str] = &[
 /// A bare `Co.` counts too, so that `Co., Inc.` and `Co., Ltd.` go whole
 /// (the longer alternatives come first: the regex takes the first that fits).
 /// Each ends at a word boundary, so that a marker never takes the start of
-/// the next word (`Co` of `could`) and makes the whole match fail.
-const LATIN_MARKERS: &str = r"co\b\.?\s*,?\s*ltd\b\.?|corporation\b|corp\b\.?|incorporated\b|inc\b\.?|k\.\s*k\b\.?|kk\b|ltd\b\.?|limited\b|llc\b|g\.\s*k\b\.?|company\b|co\b\.?";
+/// the next word (`Co` of `could`) and makes the whole match fail. The
+/// boundary is ASCII (`(?-u:\b)`): a Unicode one would keep the regex
+/// engine off its fast automaton on Japanese text, and the markers are
+/// ASCII anyway.
+const LATIN_MARKERS: &str = r"co(?-u:\b)\.?\s*,?\s*ltd(?-u:\b)\.?|corporation(?-u:\b)|corp(?-u:\b)\.?|incorporated(?-u:\b)|inc(?-u:\b)\.?|k\.\s*k(?-u:\b)\.?|kk(?-u:\b)|ltd(?-u:\b)\.?|limited(?-u:\b)|llc(?-u:\b)|g\.\s*k(?-u:\b)\.?|company(?-u:\b)|co(?-u:\b)\.?";
 
 /// An article that may open a Latin name (`The Hokuyo Bank, Ltd.`): matched
 /// before the name, never required.
@@ -522,87 +526,80 @@ struct Literal {
     in_values: bool,
 }
 
-/// The detectors for one member.
-pub(crate) struct Detector {
-    statics: &'static Statics,
+/// The detectors of one member profile: its names and aliases (with their
+/// variants), staff names, domains and ranges. Compiling them is most of
+/// the cost of anonymising a short report, so the server builds them once
+/// per profile ([`super::CompiledProfile`]).
+pub(crate) struct ProfilePatterns {
     literals: Vec<Literal>,
     domains: Vec<Regex>,
     ranges: Vec<IpNet>,
 }
 
-/// What the detector is built from besides the profile: the report's own
-/// contact details, which are personal data wherever they reappear.
-pub(crate) struct Known<'a> {
-    pub names: &'a [String],
-    pub aliases: &'a [String],
-    pub domains: &'a [String],
-    pub ranges: &'a [IpNet],
-    pub staff: Vec<String>,
-    pub organisations: Vec<String>,
-    pub emails: Vec<String>,
-    pub phones: Vec<String>,
-    /// `named` attribution: the member's names stay.
-    pub keep_names: bool,
+impl std::fmt::Debug for ProfilePatterns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfilePatterns")
+            .field("literals", &self.literals.len())
+            .field("domains", &self.domains.len())
+            .field("ranges", &self.ranges)
+            .finish()
+    }
 }
 
-impl Detector {
-    pub fn new(known: &Known<'_>) -> Result<Self, AnonymiseError> {
+fn organisation_literals(
+    statics: &Statics,
+    names: &[(&String, RuleId)],
+    literals: &mut Vec<Literal>,
+) -> Result<(), AnonymiseError> {
+    for (name, rule) in names {
+        for variant in name_variants(statics, name) {
+            if let Some(regex) = literal_regex(statics, &variant, true)? {
+                literals.push(Literal {
+                    regex,
+                    rule: *rule,
+                    token: Token::Organisation,
+                    in_values: true,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn staff_literals(
+    statics: &Statics,
+    staff: &[String],
+    literals: &mut Vec<Literal>,
+) -> Result<(), AnonymiseError> {
+    for name in staff {
+        for variant in staff_variants(name) {
+            if let Some(regex) = literal_regex(statics, &variant, false)? {
+                literals.push(Literal {
+                    regex,
+                    rule: RuleId::PersonalName,
+                    token: Token::Person,
+                    in_values: true,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+impl ProfilePatterns {
+    pub fn new(profile: &MemberProfile) -> Result<Self, AnonymiseError> {
         let statics = statics()?;
         let mut literals = Vec::new();
-        if !known.keep_names {
-            let named = known
-                .names
-                .iter()
-                .chain(&known.organisations)
-                .map(|n| (n, RuleId::MemberName))
-                .chain(known.aliases.iter().map(|a| (a, RuleId::MemberAlias)));
-            for (name, rule) in named {
-                for variant in name_variants(statics, name) {
-                    if let Some(regex) = literal_regex(statics, &variant, true)? {
-                        literals.push(Literal {
-                            regex,
-                            rule,
-                            token: Token::Organisation,
-                            in_values: true,
-                        });
-                    }
-                }
-            }
-        }
-        for name in &known.staff {
-            for variant in staff_variants(name) {
-                if let Some(regex) = literal_regex(statics, &variant, false)? {
-                    literals.push(Literal {
-                        regex,
-                        rule: RuleId::PersonalName,
-                        token: Token::Person,
-                        in_values: true,
-                    });
-                }
-            }
-        }
-        for email in &known.emails {
-            if let Some(regex) = literal_regex(statics, email, false)? {
-                literals.push(Literal {
-                    regex,
-                    rule: RuleId::EmailAddress,
-                    token: Token::Email,
-                    in_values: true,
-                });
-            }
-        }
-        for phone in &known.phones {
-            if let Some(regex) = phone_literal_regex(phone)? {
-                literals.push(Literal {
-                    regex,
-                    rule: RuleId::PhoneNumber,
-                    token: Token::Phone,
-                    in_values: true,
-                });
-            }
-        }
+        let named: Vec<(&String, RuleId)> = profile
+            .names
+            .iter()
+            .map(|n| (n, RuleId::MemberName))
+            .chain(profile.aliases.iter().map(|a| (a, RuleId::MemberAlias)))
+            .collect();
+        organisation_literals(statics, &named, &mut literals)?;
+        staff_literals(statics, &profile.staff_names, &mut literals)?;
         let mut forms = BTreeSet::new();
-        for domain in known.domains {
+        for domain in &profile.domains {
             let plain = normalise(domain)
                 .trim()
                 .trim_end_matches('.')
@@ -626,18 +623,92 @@ impl Detector {
             .map(|form| compile(&format!("(?i){}", regex::escape(form))))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
-            statics,
             literals,
             domains,
-            ranges: known.ranges.to_vec(),
+            ranges: profile.internal_ranges.clone(),
         })
+    }
+}
+
+/// The detectors for one report: the member's compiled patterns plus what
+/// the report itself says about its submitter.
+pub(crate) struct Detector<'p> {
+    statics: &'static Statics,
+    profile: &'p ProfilePatterns,
+    /// From the report's follow-up contact.
+    extra: Vec<Literal>,
+    /// `named` attribution: the member's names stay.
+    keep_names: bool,
+    /// E-mail addresses the report's own indicators name as the attacker's
+    /// (normalised, lower case); they stay in free text.
+    attacker_emails: BTreeSet<String>,
+}
+
+/// What the detector is built from besides the profile: the report's own
+/// contact details, which are personal data wherever they reappear.
+pub(crate) struct Known {
+    pub staff: Vec<String>,
+    pub organisations: Vec<String>,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    /// `named` attribution: the member's names stay.
+    pub keep_names: bool,
+}
+
+impl<'p> Detector<'p> {
+    pub fn new(profile: &'p ProfilePatterns, known: &Known) -> Result<Self, AnonymiseError> {
+        let statics = statics()?;
+        let mut extra = Vec::new();
+        if !known.keep_names {
+            let named: Vec<(&String, RuleId)> = known
+                .organisations
+                .iter()
+                .map(|n| (n, RuleId::MemberName))
+                .collect();
+            organisation_literals(statics, &named, &mut extra)?;
+        }
+        staff_literals(statics, &known.staff, &mut extra)?;
+        for email in &known.emails {
+            if let Some(regex) = literal_regex(statics, email, false)? {
+                extra.push(Literal {
+                    regex,
+                    rule: RuleId::EmailAddress,
+                    token: Token::Email,
+                    in_values: true,
+                });
+            }
+        }
+        for phone in &known.phones {
+            if let Some(regex) = phone_literal_regex(phone)? {
+                extra.push(Literal {
+                    regex,
+                    rule: RuleId::PhoneNumber,
+                    token: Token::Phone,
+                    in_values: true,
+                });
+            }
+        }
+        Ok(Self {
+            statics,
+            profile,
+            extra,
+            keep_names: known.keep_names,
+            attacker_emails: BTreeSet::new(),
+        })
+    }
+
+    /// Keeps these e-mail addresses in free text (the attacker's, as the
+    /// report's indicators name them; the caller has checked that none is
+    /// the member's or its people's).
+    pub fn keep_emails(&mut self, emails: BTreeSet<String>) {
+        self.attacker_emails = emails;
     }
 
     /// Byte ranges in `text` (normalised) of the member's hosts, widened to
     /// the whole host name.
     fn member_hosts(&self, text: &str) -> Vec<(usize, usize)> {
         let mut found = Vec::new();
-        for regex in &self.domains {
+        for regex in &self.profile.domains {
             for m in regex.find_iter(text) {
                 let (mut start, mut end) = (m.start(), m.end());
                 if is_ascii_alnum_at(text, start, true) || is_ascii_alnum_at(text, end, false) {
@@ -665,7 +736,7 @@ impl Detector {
 
     /// The member's own address ranges.
     pub fn ranges(&self) -> &[IpNet] {
-        &self.ranges
+        &self.profile.ranges
     }
 
     fn is_member_host(&self, host: &str) -> bool {
@@ -678,8 +749,11 @@ impl Detector {
         let text = norm.text.as_str();
         let mut raw: Vec<(usize, usize, RuleId, Token)> = Vec::new();
 
-        for literal in &self.literals {
+        for literal in self.profile.literals.iter().chain(&self.extra) {
             if mode == Mode::Value && !literal.in_values {
+                continue;
+            }
+            if self.keep_names && literal.token == Token::Organisation {
                 continue;
             }
             let mut at = 0;
@@ -719,7 +793,7 @@ impl Detector {
             if self.is_member_host(host) {
                 raw.push((m.start(), end, RuleId::MemberDomain, Token::Url));
             } else if let Some(rule) =
-                net::parse_net(host).and_then(|n| net::classify(n, &self.ranges))
+                net::parse_net(host).and_then(|n| net::classify(n, &self.profile.ranges))
             {
                 raw.push((m.start(), end, rule, Token::Url));
             }
@@ -768,7 +842,7 @@ impl Detector {
                 continue;
             }
             if let Some(rule) =
-                net::parse_net(m.as_str()).and_then(|n| net::classify(n, &self.ranges))
+                net::parse_net(m.as_str()).and_then(|n| net::classify(n, &self.profile.ranges))
             {
                 raw.push((m.start(), m.end(), rule, Token::IpAddress));
             }
@@ -783,7 +857,7 @@ impl Detector {
                 candidate = &candidate[..candidate.len() - 1];
                 parsed = net::parse_net(candidate);
             }
-            if let Some(rule) = parsed.and_then(|n| net::classify(n, &self.ranges)) {
+            if let Some(rule) = parsed.and_then(|n| net::classify(n, &self.profile.ranges)) {
                 raw.push((
                     m.start(),
                     m.start() + candidate.len(),
@@ -800,6 +874,8 @@ impl Detector {
             let domain = m.as_str().rsplit_once('@').map_or("", |(_, d)| d);
             let rule = if self.is_member_host(domain) {
                 RuleId::MemberDomain
+            } else if self.attacker_emails.contains(&m.as_str().to_lowercase()) {
+                continue;
             } else {
                 RuleId::EmailAddress
             };
@@ -925,26 +1001,17 @@ pub(crate) fn char_offset(text: &str, byte: usize) -> usize {
 mod tests {
     use super::*;
 
-    fn detector() -> Detector {
+    fn persons(text: &str) -> Vec<&str> {
         let known = Known {
-            names: &[],
-            aliases: &[],
-            domains: &[],
-            ranges: &[],
             staff: Vec::new(),
             organisations: Vec::new(),
             emails: Vec::new(),
             phones: Vec::new(),
             keep_names: false,
         };
-        match Detector::new(&known) {
-            Ok(detector) => detector,
-            Err(e) => panic!("detector: {e}"),
-        }
-    }
-
-    fn persons(text: &str) -> Vec<&str> {
-        detector()
+        let profile = ProfilePatterns::new(&MemberProfile::default()).unwrap();
+        Detector::new(&profile, &known)
+            .unwrap()
             .scan(text, Mode::Text)
             .into_iter()
             .filter(|hit| hit.rule == RuleId::PersonalName)
