@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::anonymise::{self, AnonymiseOptions, MemberProfile, SharingBody, TimeGranularity};
 use crate::app::AppState;
+use crate::config::IntakeSettings;
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::db::models::{parse_uuid, OrganisationRow};
@@ -147,8 +148,65 @@ fn sanitise(state: &AppState, conn: &mut DbConnection, org: &OrganisationRow, re
     anonymise::anonymise_compiled(report, &compiled, &options).map_err(|e| ApiError::field("report", e.to_string()))
 }
 
-fn parse_report(value: serde_json::Value) -> Result<Report, ApiError> {
+/// The per-field limits of `intake.*`, every breach named by its field path.
+fn check_limits(limits: &IntakeSettings, report: &Report) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    let mut text = |field: &str, value: &str, max: usize| {
+        let n = value.chars().count();
+        if n > max {
+            errors.push(FieldError { field: field.to_owned(), message: format!("at most {max} characters; this one has {n}") });
+        }
+    };
+    text("title", &report.title, limits.max_title_chars);
+    text("description", &report.description, limits.max_description_chars);
+    text("lang", &report.lang, limits.max_text_chars);
+    if let Some(service) = &report.affected_service {
+        text("affected_service", service, limits.max_text_chars);
+    }
+    if let Some(facility) = &report.service_impact.facility {
+        text("service_impact.facility", facility, limits.max_text_chars);
+    }
+    if let Some(contact) = &report.follow_up_contact {
+        for (name, value) in [("name", &contact.name), ("organization", &contact.organization), ("email", &contact.email), ("phone", &contact.phone)] {
+            if let Some(value) = value {
+                text(&format!("follow_up_contact.{name}"), value, limits.max_text_chars);
+            }
+        }
+    }
+    let mut list = |field: &str, n: usize| {
+        if n > limits.max_list_items {
+            errors.push(FieldError { field: field.to_owned(), message: format!("at most {} entries; this one has {n}", limits.max_list_items) });
+        }
+    };
+    list("risk_sources", report.risk_sources.len());
+    if let Some(statutory) = &report.statutory {
+        list("statutory.thresholds", statutory.thresholds.len());
+    }
+    if report.indicators.len() > limits.max_indicators {
+        errors.push(FieldError {
+            field: "indicators".to_owned(),
+            message: format!("at most {} indicators; this report has {}", limits.max_indicators, report.indicators.len()),
+        });
+    } else {
+        for (i, object) in report.indicators.iter().enumerate() {
+            let bytes = serde_json::to_vec(object).map(|b| b.len()).unwrap_or(usize::MAX);
+            if bytes > limits.max_indicator_bytes {
+                errors.push(FieldError { field: format!("indicators[{i}]"), message: format!("at most {} bytes as JSON; this one has {bytes}", limits.max_indicator_bytes) });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// A submission as a report: the schema, then the size limits (before the
+/// taxonomy check, which need not read an oversize text), then the taxonomy.
+fn parse_report(state: &AppState, value: serde_json::Value) -> Result<Report, ApiError> {
     let report: Report = serde_json::from_value(value).map_err(|e| ApiError::malformed(format!("the report does not match the schema: {e}")))?;
+    check_limits(&state.settings.intake, &report)?;
     report.validate(taxonomy()?).map_err(ApiError::validation)?;
     Ok(report)
 }
@@ -186,7 +244,7 @@ fn visible(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<R
 
 /// Submit a report. Returns the receipt and whether it was new (201) or a replay (200).
 pub fn submit(state: &AppState, principal: &Principal, body: serde_json::Value, idempotency_key: Option<String>) -> Result<(api::ReportReceipt, bool), ApiError> {
-    let mut report = parse_report(body)?;
+    let mut report = parse_report(state, body)?;
     report.apply_threshold_evaluation(taxonomy()?);
     let hits = statutory(&taxonomy()?.evaluate_thresholds(&report));
     state.db.write(|conn| {
@@ -252,7 +310,7 @@ pub fn submit(state: &AppState, principal: &Principal, body: serde_json::Value, 
 
 /// A new revision of a report not yet published; it goes back to review.
 pub fn amend(state: &AppState, principal: &Principal, id: Uuid, body: serde_json::Value) -> Result<api::ReportReceipt, ApiError> {
-    let mut report = parse_report(body)?;
+    let mut report = parse_report(state, body)?;
     report.apply_threshold_evaluation(taxonomy()?);
     let hits = statutory(&taxonomy()?.evaluate_thresholds(&report));
     state.db.write(|conn| {
@@ -361,6 +419,7 @@ fn reviewable(row: &ReportRow) -> Result<(), ApiError> {
 /// The analyst's edit of the sanitised copy; validated like a submission.
 pub fn edit_sanitised(state: &AppState, principal: &Principal, id: Uuid, body: serde_json::Value) -> Result<api::ReportDetail, ApiError> {
     let report: Report = serde_json::from_value(body).map_err(|e| ApiError::malformed(format!("the report does not match the schema: {e}")))?;
+    check_limits(&state.settings.intake, &report)?;
     let problems: Vec<FieldError> = match report.validate(taxonomy()?) {
         Ok(()) => Vec::new(),
         // A generalised sector is not in the taxonomy by design.
