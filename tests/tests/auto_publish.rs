@@ -338,3 +338,97 @@ async fn auto_publish_rules_fire_only_when_everything_matches() {
         app.stop().await;
     }
 }
+
+/// `isacx-server admin …-auto-publish-rule` manages the same rules as the
+/// admin API, with field-named errors.
+#[tokio::test]
+async fn admin_subcommands_manage_rules() {
+    use std::process::Command;
+    let server = isacx_tests::binary("isacx-server").unwrap();
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await.unwrap();
+        let admin = app.admin_token().await.unwrap();
+        let (_, org) = member(
+            &app,
+            &admin,
+            "hokusei",
+            "北星通信株式会社",
+            "hokusei.example",
+        )
+        .await;
+        let run = |args: &[&str]| {
+            Command::new(&server)
+                .arg("admin")
+                .args(args)
+                .env("ISACX_SERVER_STORAGE__DATABASE_URL", &app.database_url)
+                .env(
+                    "ISACX_SERVER_STORAGE__DATA_DIR",
+                    &app.settings.storage.data_dir,
+                )
+                .output()
+                .unwrap()
+        };
+        let org_id = org.id.to_string();
+        let bad = run(&[
+            "create-auto-publish-rule",
+            "--organisation",
+            &org_id,
+            "--kind",
+            "outage",
+            "--tlp",
+            "green",
+        ]);
+        assert!(!bad.status.success());
+        assert!(
+            String::from_utf8_lossy(&bad.stderr).contains("kind"),
+            "{}",
+            String::from_utf8_lossy(&bad.stderr)
+        );
+        let created = run(&[
+            "create-auto-publish-rule",
+            "--organisation",
+            &org_id,
+            "--kind",
+            "precursor",
+            "--tlp",
+            "green",
+            "--require-indicators",
+            "--sector",
+            "information_communications",
+        ]);
+        assert!(
+            created.status.success(),
+            "{}",
+            String::from_utf8_lossy(&created.stderr)
+        );
+        let id = String::from_utf8_lossy(&created.stdout).trim().to_owned();
+        let listed = run(&["list-auto-publish-rules"]);
+        let listing = String::from_utf8_lossy(&listed.stdout).into_owned();
+        assert!(
+            listing.contains(&id)
+                && listing.contains("precursor")
+                && listing.contains("indicators required"),
+            "{listing}"
+        );
+        // The server sees the rule the CLI made.
+        let rules: Vec<api::AutoPublishRule> = app
+            .client
+            .get(app.url("/api/v1/admin/auto-publish-rules"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].id.to_string(), id);
+        assert_eq!(
+            rules[0].sectors,
+            vec!["information_communications".to_owned()]
+        );
+        assert!(run(&["delete-auto-publish-rule", &id]).status.success());
+        assert!(!String::from_utf8_lossy(&run(&["list-auto-publish-rules"]).stdout).contains(&id));
+        app.stop().await;
+    }
+}
