@@ -286,6 +286,40 @@ pub struct Peer {
     pub created_at: DateTime<Utc>,
 }
 
+/// `POST /api/v1/admin/auto-publish-rules`: a member organisation's
+/// submissions of one kind are published without an analyst's review when
+/// the anonymiser found nothing to redact in them.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAutoPublishRule {
+    pub organisation_id: Uuid,
+    /// Report kind: `incident`, `precursor` or `near_miss`.
+    pub kind: String,
+    /// TLP to publish at (`clear`, `green`, `amber`, `amber+strict`, `red`);
+    /// a submission the member marked higher is published at its own TLP.
+    pub tlp: String,
+    /// Only submissions that carry at least one indicator (indicator-only
+    /// sharing); otherwise any submission of the kind.
+    #[serde(default)]
+    pub require_indicators: bool,
+    /// Sector ids that may see what the rule publishes; empty = all.
+    #[serde(default)]
+    pub sectors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AutoPublishRule {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub kind: String,
+    pub tlp: String,
+    pub require_indicators: bool,
+    pub sectors: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// One configured sector, as `GET /api/v1/sectors` lists it.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

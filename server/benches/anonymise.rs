@@ -9,6 +9,10 @@
 //! `cargo bench -p isacx-server --bench anonymise`
 //! (`ANONYMISE_BENCH_BYTES=200` measures short reports instead, which shows
 //! the fixed cost per report.)
+//!
+//! Each member's patterns are compiled once, through the server's
+//! [`ProfileCache`], as intake does; `ANONYMISE_BENCH_UNCACHED=1` compiles
+//! them for every report instead (the cost the cache saves).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // bench
 
@@ -17,7 +21,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use isacx_schemas::report::Report;
-use isacx_server::anonymise::{anonymise, AnonymiseOptions, MemberProfile, SharingBody};
+use isacx_server::anonymise::{
+    anonymise, anonymise_compiled, AnonymiseOptions, MemberProfile, ProfileCache, SharingBody,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -122,15 +128,39 @@ fn main() {
     println!(
         "anonymise: {} reports, description {}..{} bytes (mean {})",
         reports.len(),
-        reports.iter().map(|(r, _)| r.description.len()).min().unwrap_or(0),
-        reports.iter().map(|(r, _)| r.description.len()).max().unwrap_or(0),
+        reports
+            .iter()
+            .map(|(r, _)| r.description.len())
+            .min()
+            .unwrap_or(0),
+        reports
+            .iter()
+            .map(|(r, _)| r.description.len())
+            .max()
+            .unwrap_or(0),
         bytes / reports.len().max(1)
     );
 
+    let uncached = std::env::var_os("ANONYMISE_BENCH_UNCACHED").is_some();
+    println!(
+        "member patterns: {}",
+        if uncached {
+            "compiled for every report"
+        } else {
+            "compiled once per member (ProfileCache)"
+        }
+    );
+    let cache = ProfileCache::default();
     let pass = || {
         for (report, profile) in &reports {
-            let result = anonymise(black_box(report), &profiles[profile].profile, &options)
-                .expect("anonymise");
+            let member = &profiles[profile].profile;
+            let result = if uncached {
+                anonymise(black_box(report), member, &options)
+            } else {
+                let compiled = cache.get(profile, member.clone()).expect("compile");
+                anonymise_compiled(black_box(report), &compiled, &options)
+            }
+            .expect("anonymise");
             black_box(result);
         }
     };

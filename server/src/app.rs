@@ -28,6 +28,8 @@ pub struct AppState {
     pub sector_ids: Vec<String>,
     /// Secret namespace for the ids of sanitised copies, so a raw id does not reveal the shared one.
     pub anonymise_namespace: uuid::Uuid,
+    /// Members' compiled anonymiser patterns, rebuilt when a profile changes.
+    pub profiles: crate::anonymise::ProfileCache,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             sectors,
             sector_ids,
             anonymise_namespace,
+            profiles: crate::anonymise::ProfileCache::default(),
         })
     }
 

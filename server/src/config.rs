@@ -37,6 +37,38 @@ pub struct Settings {
     pub taxii: TaxiiSettings,
     /// Sharing policy defaults.
     pub sharing: SharingSettings,
+    /// Limits on what one report may carry, checked before anything is stored.
+    pub intake: IntakeSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntakeSettings {
+    /// Longest report title, in characters.
+    pub max_title_chars: usize,
+    /// Longest report description, in characters.
+    pub max_description_chars: usize,
+    /// Longest other free-text field (affected_service, lang, service_impact.facility, each follow_up_contact field), in characters.
+    pub max_text_chars: usize,
+    /// Most indicators (STIX objects) in one report.
+    pub max_indicators: usize,
+    /// Largest single indicator (STIX object as JSON), in bytes.
+    pub max_indicator_bytes: usize,
+    /// Most entries in a list field (risk_sources, statutory.thresholds).
+    pub max_list_items: usize,
+}
+
+impl Default for IntakeSettings {
+    fn default() -> Self {
+        IntakeSettings {
+            max_title_chars: 500,
+            max_description_chars: 100_000,
+            max_text_chars: 1_000,
+            max_indicators: 1_000,
+            max_indicator_bytes: 64 * 1024,
+            max_list_items: 100,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

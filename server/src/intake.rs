@@ -21,7 +21,8 @@ use uuid::Uuid;
 
 use crate::anonymise::{self, AnonymiseOptions, MemberProfile, SharingBody, TimeGranularity};
 use crate::app::AppState;
-use crate::audit::{self, Entry};
+use crate::config::IntakeSettings;
+use crate::audit::{self, Actor, Entry};
 use crate::auth::Principal;
 use crate::db::models::{parse_uuid, OrganisationRow};
 use crate::db::schema::{organisations, report_revisions, reports};
@@ -143,11 +144,69 @@ fn sanitise(state: &AppState, conn: &mut DbConnection, org: &OrganisationRow, re
         _ => TimeGranularity::None,
     };
     options.id_namespace = state.anonymise_namespace;
-    anonymise::anonymise(report, &profile, &options).map_err(|e| ApiError::field("report", e.to_string()))
+    let compiled = state.profiles.get(&org.id, profile).map_err(ApiError::internal)?;
+    anonymise::anonymise_compiled(report, &compiled, &options).map_err(|e| ApiError::field("report", e.to_string()))
 }
 
-fn parse_report(value: serde_json::Value) -> Result<Report, ApiError> {
+/// The per-field limits of `intake.*`, every breach named by its field path.
+fn check_limits(limits: &IntakeSettings, report: &Report) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    let mut text = |field: &str, value: &str, max: usize| {
+        let n = value.chars().count();
+        if n > max {
+            errors.push(FieldError { field: field.to_owned(), message: format!("at most {max} characters; this one has {n}") });
+        }
+    };
+    text("title", &report.title, limits.max_title_chars);
+    text("description", &report.description, limits.max_description_chars);
+    text("lang", &report.lang, limits.max_text_chars);
+    if let Some(service) = &report.affected_service {
+        text("affected_service", service, limits.max_text_chars);
+    }
+    if let Some(facility) = &report.service_impact.facility {
+        text("service_impact.facility", facility, limits.max_text_chars);
+    }
+    if let Some(contact) = &report.follow_up_contact {
+        for (name, value) in [("name", &contact.name), ("organization", &contact.organization), ("email", &contact.email), ("phone", &contact.phone)] {
+            if let Some(value) = value {
+                text(&format!("follow_up_contact.{name}"), value, limits.max_text_chars);
+            }
+        }
+    }
+    let mut list = |field: &str, n: usize| {
+        if n > limits.max_list_items {
+            errors.push(FieldError { field: field.to_owned(), message: format!("at most {} entries; this one has {n}", limits.max_list_items) });
+        }
+    };
+    list("risk_sources", report.risk_sources.len());
+    if let Some(statutory) = &report.statutory {
+        list("statutory.thresholds", statutory.thresholds.len());
+    }
+    if report.indicators.len() > limits.max_indicators {
+        errors.push(FieldError {
+            field: "indicators".to_owned(),
+            message: format!("at most {} indicators; this report has {}", limits.max_indicators, report.indicators.len()),
+        });
+    } else {
+        for (i, object) in report.indicators.iter().enumerate() {
+            let bytes = serde_json::to_vec(object).map(|b| b.len()).unwrap_or(usize::MAX);
+            if bytes > limits.max_indicator_bytes {
+                errors.push(FieldError { field: format!("indicators[{i}]"), message: format!("at most {} bytes as JSON; this one has {bytes}", limits.max_indicator_bytes) });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// A submission as a report: the schema, then the size limits (before the
+/// taxonomy check, which need not read an oversize text), then the taxonomy.
+fn parse_report(state: &AppState, value: serde_json::Value) -> Result<Report, ApiError> {
     let report: Report = serde_json::from_value(value).map_err(|e| ApiError::malformed(format!("the report does not match the schema: {e}")))?;
+    check_limits(&state.settings.intake, &report)?;
     report.validate(taxonomy()?).map_err(ApiError::validation)?;
     Ok(report)
 }
@@ -185,7 +244,7 @@ fn visible(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<R
 
 /// Submit a report. Returns the receipt and whether it was new (201) or a replay (200).
 pub fn submit(state: &AppState, principal: &Principal, body: serde_json::Value, idempotency_key: Option<String>) -> Result<(api::ReportReceipt, bool), ApiError> {
-    let mut report = parse_report(body)?;
+    let mut report = parse_report(state, body)?;
     report.apply_threshold_evaluation(taxonomy()?);
     let hits = statutory(&taxonomy()?.evaluate_thresholds(&report));
     state.db.write(|conn| {
@@ -244,6 +303,7 @@ pub fn submit(state: &AppState, principal: &Principal, body: serde_json::Value, 
             .values((report_revisions::report_row.eq(&id), report_revisions::revision.eq(1), report_revisions::raw.eq(&raw), report_revisions::created_at.eq(at)))
             .execute(conn)?;
         audit::append(conn, &principal.actor(), Entry { action: "report.submit", target: format!("report:{id}"), detail: serde_json::json!({ "kind": report.kind.as_str(), "statutory": !hits.is_empty() }) })?;
+        auto_publish(state, conn, &id, &report, &sanitised.redactions)?;
         let row = load(conn, parse_uuid(&id))?.ok_or_else(|| ApiError::internal("report vanished"))?;
         Ok((receipt(&row, sanitised.redactions.len()), true))
     })
@@ -251,7 +311,7 @@ pub fn submit(state: &AppState, principal: &Principal, body: serde_json::Value, 
 
 /// A new revision of a report not yet published; it goes back to review.
 pub fn amend(state: &AppState, principal: &Principal, id: Uuid, body: serde_json::Value) -> Result<api::ReportReceipt, ApiError> {
-    let mut report = parse_report(body)?;
+    let mut report = parse_report(state, body)?;
     report.apply_threshold_evaluation(taxonomy()?);
     let hits = statutory(&taxonomy()?.evaluate_thresholds(&report));
     state.db.write(|conn| {
@@ -291,6 +351,7 @@ pub fn amend(state: &AppState, principal: &Principal, id: Uuid, body: serde_json
             .values((report_revisions::report_row.eq(&row.id), report_revisions::revision.eq(revision), report_revisions::raw.eq(&raw), report_revisions::created_at.eq(at)))
             .execute(conn)?;
         audit::append(conn, &principal.actor(), Entry { action: "report.amend", target: format!("report:{}", row.id), detail: serde_json::json!({ "revision": revision }) })?;
+        auto_publish(state, conn, &row.id, &report, &sanitised.redactions)?;
         let row = load(conn, id)?.ok_or_else(|| ApiError::internal("report vanished"))?;
         Ok(receipt(&row, sanitised.redactions.len()))
     })
@@ -360,6 +421,7 @@ fn reviewable(row: &ReportRow) -> Result<(), ApiError> {
 /// The analyst's edit of the sanitised copy; validated like a submission.
 pub fn edit_sanitised(state: &AppState, principal: &Principal, id: Uuid, body: serde_json::Value) -> Result<api::ReportDetail, ApiError> {
     let report: Report = serde_json::from_value(body).map_err(|e| ApiError::malformed(format!("the report does not match the schema: {e}")))?;
+    check_limits(&state.settings.intake, &report)?;
     let problems: Vec<FieldError> = match report.validate(taxonomy()?) {
         Ok(()) => Vec::new(),
         // A generalised sector is not in the taxonomy by design.
@@ -440,72 +502,110 @@ pub fn publish(state: &AppState, principal: &Principal, id: Uuid, request: api::
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let identity = sharing_body_identity(state);
-    let defs = crate::taxii::collections::layout(&state.sectors, state.settings.taxii.public_collection);
     state.db.write(|conn| {
         let row = visible(conn, principal, id)?;
         reviewable(&row)?;
         let submitted: Tlp = row.tlp.parse().unwrap_or(Tlp::Red);
         let tlp = requested_tlp.unwrap_or(submitted);
-        if tlp < submitted {
-            return Err(ApiError::field("tlp", format!("the submitter marked it {}; the exchange never lowers a TLP", submitted.marking_name())));
-        }
-        let mut access = Access::published(tlp);
-        if !request.sectors.is_empty() {
-            access.sectors = request.sectors.iter().cloned().collect();
-        } else {
-            access.sectors = BTreeSet::from([ALL_SECTORS.to_owned()]);
-        }
-        if !audiences.is_empty() {
-            access.audiences = audiences.clone();
-        }
-        let marking = tlp.marking_id().to_owned();
-        let mut objects: Vec<StixObject> = serde_json::from_str(&row.sanitised_stix).map_err(ApiError::internal)?;
-        objects = objects.into_iter().map(|o| marked(o, &marking)).collect::<Result<_, _>>()?;
-        let refs: Vec<String> = objects.iter().map(|o| o.id_str().to_owned()).collect();
-        let sanitised: Report = serde_json::from_str(&row.sanitised).map_err(ApiError::internal)?;
-        let published = StixTimestamp::now();
-        let report_object = serde_json::json!({
-            "type": "report", "spec_version": "2.1",
-            "id": format!("report--{}", uuid::Builder::from_random_bytes(Uuid::new_v5(&state.anonymise_namespace, format!("report-object|{}", row.id).as_bytes()).into_bytes()).into_uuid()),
-            "created_by_ref": identity.common.id.to_string(),
-            "created": published.to_string(), "modified": published.to_string(), "published": published.to_string(),
-            "name": sanitised.title, "report_types": ["threat-report"],
-            "object_refs": refs, "object_marking_refs": [marking],
-        });
-        objects.push(isacx_schemas::stix::object_from_json(report_object).map_err(|e| ApiError::internal(format!("{e:?}")))?);
-        let mut identity_access = Access::published(Tlp::Clear);
-        identity_access.sectors = BTreeSet::from([ALL_SECTORS.to_owned()]);
-        let mut items = vec![crate::store::Incoming {
-            collections: crate::taxii::collections::membership(&defs, &identity_access),
-            object: StixObject::Identity(identity.clone()),
-            access: identity_access,
-        }];
-        for object in objects {
-            items.push(crate::store::Incoming { collections: crate::taxii::collections::membership(&defs, &access), object, access: access.clone() });
-        }
-        let outcomes = crate::store::ingest(conn, items)?;
-        if let Some(rejected) = outcomes.iter().find_map(|o| match o {
-            crate::store::Outcome::Rejected(m) => Some(m.clone()),
-            _ => None,
-        }) {
-            return Err(ApiError::conflict(rejected));
-        }
-        diesel::update(reports::table.find(&row.id))
-            .set((
-                reports::state.eq(ReportState::Published.as_str()),
-                reports::published_tlp.eq(tlp.as_str()),
-                reports::published_at.eq(Some(now())),
-                reports::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
-        audit::append(
-            conn,
-            &principal.actor(),
-            Entry { action: "report.publish", target: format!("report:{}", row.id), detail: serde_json::json!({ "tlp": tlp.as_str(), "sectors": access.sectors, "objects": outcomes.len() }) },
-        )?;
+        publish_row(state, conn, &row, Publication { tlp, sectors: &request.sectors, audiences: &audiences, actor: &principal.actor(), rule: None })?;
         Ok(load(conn, id)?.unwrap_or(row).summary())
     })
+}
+
+/// How a report is published, by an analyst or by a rule.
+struct Publication<'a> {
+    tlp: Tlp,
+    /// Empty: every sector.
+    sectors: &'a [String],
+    /// Empty: the default audiences.
+    audiences: &'a BTreeSet<Audience>,
+    actor: &'a Actor,
+    /// The auto-publish rule that fired, if a rule publishes.
+    rule: Option<&'a str>,
+}
+
+/// Publish the stored sanitised copy into the shared store: the one path
+/// for analysts and auto-publish rules alike.
+fn publish_row(state: &AppState, conn: &mut DbConnection, row: &ReportRow, publication: Publication<'_>) -> Result<(), ApiError> {
+    let identity = sharing_body_identity(state);
+    let defs = crate::taxii::collections::layout(&state.sectors, state.settings.taxii.public_collection);
+    let submitted: Tlp = row.tlp.parse().unwrap_or(Tlp::Red);
+    let tlp = publication.tlp;
+    if tlp < submitted {
+        return Err(ApiError::field("tlp", format!("the submitter marked it {}; the exchange never lowers a TLP", submitted.marking_name())));
+    }
+    let mut access = Access::published(tlp);
+    if !publication.sectors.is_empty() {
+        access.sectors = publication.sectors.iter().cloned().collect();
+    } else {
+        access.sectors = BTreeSet::from([ALL_SECTORS.to_owned()]);
+    }
+    if !publication.audiences.is_empty() {
+        access.audiences = publication.audiences.clone();
+    }
+    let marking = tlp.marking_id().to_owned();
+    let mut objects: Vec<StixObject> = serde_json::from_str(&row.sanitised_stix).map_err(ApiError::internal)?;
+    objects = objects.into_iter().map(|o| marked(o, &marking)).collect::<Result<_, _>>()?;
+    let refs: Vec<String> = objects.iter().map(|o| o.id_str().to_owned()).collect();
+    let sanitised: Report = serde_json::from_str(&row.sanitised).map_err(ApiError::internal)?;
+    let published = StixTimestamp::now();
+    let report_object = serde_json::json!({
+        "type": "report", "spec_version": "2.1",
+        "id": format!("report--{}", uuid::Builder::from_random_bytes(Uuid::new_v5(&state.anonymise_namespace, format!("report-object|{}", row.id).as_bytes()).into_bytes()).into_uuid()),
+        "created_by_ref": identity.common.id.to_string(),
+        "created": published.to_string(), "modified": published.to_string(), "published": published.to_string(),
+        "name": sanitised.title, "report_types": ["threat-report"],
+        "object_refs": refs, "object_marking_refs": [marking],
+    });
+    objects.push(isacx_schemas::stix::object_from_json(report_object).map_err(|e| ApiError::internal(format!("{e:?}")))?);
+    let mut identity_access = Access::published(Tlp::Clear);
+    identity_access.sectors = BTreeSet::from([ALL_SECTORS.to_owned()]);
+    let mut items = vec![crate::store::Incoming {
+        collections: crate::taxii::collections::membership(&defs, &identity_access),
+        object: StixObject::Identity(identity.clone()),
+        access: identity_access,
+    }];
+    for object in objects {
+        items.push(crate::store::Incoming { collections: crate::taxii::collections::membership(&defs, &access), object, access: access.clone() });
+    }
+    let outcomes = crate::store::ingest(conn, items)?;
+    if let Some(rejected) = outcomes.iter().find_map(|o| match o {
+        crate::store::Outcome::Rejected(m) => Some(m.clone()),
+        _ => None,
+    }) {
+        return Err(ApiError::conflict(rejected));
+    }
+    diesel::update(reports::table.find(&row.id))
+        .set((
+            reports::state.eq(ReportState::Published.as_str()),
+            reports::published_tlp.eq(tlp.as_str()),
+            reports::published_at.eq(Some(now())),
+            reports::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    let mut detail = serde_json::json!({ "tlp": tlp.as_str(), "sectors": access.sectors, "objects": outcomes.len() });
+    if let Some(rule) = publication.rule {
+        detail["rule"] = serde_json::json!(rule);
+    }
+    audit::append(conn, publication.actor, Entry { action: "report.publish", target: format!("report:{}", row.id), detail })?;
+    Ok(())
+}
+
+/// At intake: publishes the stored submission when an auto-publish rule of
+/// its organisation fires (see [`crate::auto_publish`]).
+fn auto_publish(state: &AppState, conn: &mut DbConnection, row_id: &str, report: &Report, redactions: &[anonymise::Redaction]) -> Result<(), ApiError> {
+    let Some(row) = load(conn, parse_uuid(row_id))? else {
+        return Ok(());
+    };
+    let Some(rule) = crate::auto_publish::matching(conn, &row.organisation_id, report.kind.as_str(), !report.indicators.is_empty(), redactions)? else {
+        return Ok(());
+    };
+    let submitted: Tlp = row.tlp.parse().unwrap_or(Tlp::Red);
+    let sectors = parse_list(&rule.sectors);
+    let none = BTreeSet::new();
+    // Never below the submitter's marking.
+    let tlp = if rule.tlp() < submitted { submitted } else { rule.tlp() };
+    publish_row(state, conn, &row, Publication { tlp, sectors: &sectors, audiences: &none, actor: &rule.actor(), rule: Some(&rule.id) })
 }
 
 fn marked(object: StixObject, marking: &str) -> Result<StixObject, ApiError> {

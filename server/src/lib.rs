@@ -7,6 +7,7 @@ pub mod anonymise;
 pub mod api;
 pub mod app;
 pub mod audit;
+pub mod auto_publish;
 pub mod auth;
 pub mod config;
 pub mod db;

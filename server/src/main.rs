@@ -104,6 +104,28 @@ enum AdminCommand {
     RevokeApiKey { id: uuid::Uuid },
     /// Lift a login lockout.
     Unlock { username: String },
+    /// Publish an organisation's submissions of one kind without review when the anonymiser found nothing in them.
+    CreateAutoPublishRule {
+        /// Organisation id.
+        #[arg(long)]
+        organisation: uuid::Uuid,
+        /// Report kind: incident, precursor or near_miss.
+        #[arg(long)]
+        kind: String,
+        /// TLP to publish at; a submission marked higher keeps its own.
+        #[arg(long)]
+        tlp: String,
+        /// Only submissions that carry at least one indicator.
+        #[arg(long)]
+        require_indicators: bool,
+        /// A sector id that may see what the rule publishes (repeatable; none = all).
+        #[arg(long = "sector")]
+        sectors: Vec<String>,
+    },
+    /// List auto-publish rules.
+    ListAutoPublishRules,
+    /// Delete an auto-publish rule.
+    DeleteAutoPublishRule { id: uuid::Uuid },
 }
 
 #[derive(Subcommand)]
@@ -278,6 +300,27 @@ fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<ExitCode> {
             )
             .map_err(fail)?;
             println!("unlocked `{username}`");
+        }
+        AdminCommand::CreateAutoPublishRule { organisation, kind, tlp, require_indicators, sectors } => {
+            let rule = isacx_server::auto_publish::create(
+                db,
+                &rules,
+                &actor,
+                api::NewAutoPublishRule { organisation_id: organisation, kind, tlp, require_indicators, sectors },
+            )
+            .map_err(fail)?;
+            println!("{}", rule.id);
+        }
+        AdminCommand::ListAutoPublishRules => {
+            for rule in isacx_server::auto_publish::list(db).map_err(fail)? {
+                let indicators = if rule.require_indicators { "indicators required" } else { "any" };
+                let sectors = if rule.sectors.is_empty() { "all sectors".to_owned() } else { rule.sectors.join(",") };
+                println!("{}	{}	{}	{}	{indicators}	{sectors}", rule.id, rule.organisation_id, rule.kind, rule.tlp);
+            }
+        }
+        AdminCommand::DeleteAutoPublishRule { id } => {
+            let rule = isacx_server::auto_publish::delete(db, &actor, id).map_err(fail)?;
+            println!("deleted {}", rule.id);
         }
     }
     Ok(ExitCode::SUCCESS)

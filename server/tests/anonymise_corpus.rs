@@ -11,7 +11,8 @@
 //! prints the table to stderr and asserts:
 //!
 //! * recall = 100% for profile-derived identifiers (names, aliases,
-//!   domains, internal ranges, staff names);
+//!   domains, internal ranges, staff names), with no exceptions: such an
+//!   identifier may not carry a `known_defect` mark;
 //! * floors for the other figures, at the measured values rounded down,
 //!   so that a regression fails.
 //!
@@ -52,9 +53,9 @@ struct Planted {
     text: String,
     kind: String,
     from_profile: bool,
-    /// A defect or documented limit of the anonymiser that lets this one
-    /// through (codes in `corpus/README.md`). Still counted in the figures;
-    /// left out of the 100% assertion for profile-derived identifiers.
+    /// A documented limit of the anonymiser that lets this one through
+    /// (codes in `corpus/README.md`). Still counted in the figures; never on
+    /// a profile-derived identifier.
     #[serde(default)]
     known_defect: Option<String>,
 }
@@ -195,8 +196,6 @@ struct Figures {
     recall: Count,
     recall_profile: Count,
     recall_other: Count,
-    /// Profile-derived, without the known defects: must be 100%.
-    recall_profile_unmarked: Count,
     recall_kind: BTreeMap<String, Count>,
     recall_lang: BTreeMap<String, Count>,
     precision: Count,
@@ -256,9 +255,12 @@ fn measure() -> (Figures, usize) {
             f.recall.add(gone);
             if planted.from_profile {
                 f.recall_profile.add(gone);
-                if planted.known_defect.is_none() {
-                    f.recall_profile_unmarked.add(gone);
-                }
+                assert!(
+                    planted.known_defect.is_none(),
+                    "{}: {:?}: profile-derived identifiers must all be redacted; no known_defect",
+                    entry.id,
+                    planted.text
+                );
             } else {
                 f.recall_other.add(gone);
             }
@@ -266,7 +268,10 @@ fn measure() -> (Figures, usize) {
                 .entry(planted.kind.clone())
                 .or_default()
                 .add(gone);
-            f.recall_lang.entry(entry.lang.clone()).or_default().add(gone);
+            f.recall_lang
+                .entry(entry.lang.clone())
+                .or_default()
+                .add(gone);
             let defect = planted.known_defect.as_deref().unwrap_or("-");
             if !gone {
                 f.misses.push(format!(
@@ -295,10 +300,8 @@ fn measure() -> (Figures, usize) {
                 .or_default()
                 .add(kept);
             if !kept {
-                f.lost.push(format!(
-                    "{:<28} {:<17} {}",
-                    entry.id, keep.kind, keep.text
-                ));
+                f.lost
+                    .push(format!("{:<28} {:<17} {}", entry.id, keep.kind, keep.text));
             }
         }
     }
@@ -321,11 +324,6 @@ fn table(f: &Figures, reports: usize) -> String {
     let _ = writeln!(t, "RECALL (planted identifiers gone from report + STIX)");
     row(&mut t, "overall", f.recall);
     row(&mut t, "from the member profile", f.recall_profile);
-    row(
-        &mut t,
-        "  without known defects",
-        f.recall_profile_unmarked,
-    );
     row(&mut t, "not from the profile", f.recall_other);
     for (lang, count) in &f.recall_lang {
         row(&mut t, &format!("lang {lang}"), *count);
@@ -380,28 +378,27 @@ fn at_least(label: &str, count: Count, floor: f64) {
 
 /// Floors in percent: the figures measured when the corpus was added,
 /// rounded down. Raise them when the anonymiser improves.
-const RECALL_OVERALL: f64 = 94.0;
-const RECALL_PROFILE_ALL: f64 = 96.0;
-const RECALL_OTHER: f64 = 88.0;
+const RECALL_OVERALL: f64 = 98.0;
+const RECALL_OTHER: f64 = 95.0;
 const RECALL_KIND: &[(&str, f64)] = &[
     ("email", 100.0),
     ("internal_address", 100.0),
     ("member_alias", 100.0),
     ("member_domain", 100.0),
-    ("member_name", 88.0),
+    ("member_name", 100.0),
     ("member_other", 0.0),
-    ("person", 86.0),
-    ("phone", 92.0),
+    ("person", 96.0),
+    ("phone", 100.0),
     ("postal_address", 100.0),
-    ("staff_name", 95.0),
+    ("staff_name", 100.0),
 ];
-const PRECISION_OVERALL: f64 = 93.0;
+const PRECISION_OVERALL: f64 = 100.0;
 const PRECISION_KIND: &[(&str, f64)] = &[
     ("domain", 100.0),
-    ("email_attacker", 0.0),
+    ("email_attacker", 100.0),
     ("hash", 100.0),
     ("ip", 100.0),
-    ("word", 95.0),
+    ("word", 100.0),
 ];
 
 fn floor_of(table: &[(&str, f64)], kind: &str) -> f64 {
@@ -418,13 +415,8 @@ fn corpus_recall_and_precision() {
     let _ = std::io::stderr().write_all(table(&f, reports).as_bytes());
 
     assert!(reports >= 50, "the corpus has {reports} reports");
-    at_least(
-        "recall, profile-derived (known defects aside)",
-        f.recall_profile_unmarked,
-        100.0,
-    );
+    at_least("recall, profile-derived", f.recall_profile, 100.0);
     at_least("recall, overall", f.recall, RECALL_OVERALL);
-    at_least("recall, profile-derived", f.recall_profile, RECALL_PROFILE_ALL);
     at_least("recall, not from the profile", f.recall_other, RECALL_OTHER);
     for (kind, count) in &f.recall_kind {
         at_least(

@@ -168,3 +168,104 @@ async fn report_lifecycle() {
         app.stop().await;
     }
 }
+
+/// Per-field limits (`intake.*`): an oversize field gets a 422 problem
+/// naming the field, on submission and amendment alike, and nothing is
+/// stored — no report row, no revision.
+#[tokio::test]
+async fn oversize_fields_are_refused_before_anything_is_stored() {
+    use isacx_schemas::error::ProblemDetails;
+    for backend in backends() {
+        let app = TestApp::builder(backend)
+            .settings(|s| {
+                s.intake.max_title_chars = 80;
+                s.intake.max_indicators = 2;
+                s.intake.max_indicator_bytes = 4 * 1024;
+                s.intake.max_list_items = 3;
+            })
+            .start()
+            .await
+            .unwrap();
+        let admin = app.admin_token().await.unwrap();
+        let (toto, _) = member(&app, &admin, "toto", "東都通信株式会社", "toto-tsushin.example", "information_communications").await;
+        let rows = || {
+            app.db
+                .read(|conn| {
+                    use diesel::prelude::*;
+                    use isacx_server::db::schema::{report_revisions, reports};
+                    Ok((reports::table.count().get_result::<i64>(conn)?, report_revisions::table.count().get_result::<i64>(conn)?))
+                })
+                .unwrap()
+        };
+        let submit = |body: Value| app.client.post(app.url("/api/v1/reports")).bearer_auth(&toto).json(&body).send();
+        let refused = |response: reqwest::Response| async move {
+            assert_eq!(response.status(), 422);
+            let problem: ProblemDetails = response.json().await.unwrap();
+            problem.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect::<Vec<_>>()
+        };
+
+        let mut long_title = fixture();
+        long_title["title"] = json!("障".repeat(81));
+        let errors = refused(submit(long_title).await.unwrap()).await;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].0, "title");
+        assert!(errors[0].1.contains("80") && errors[0].1.contains("81"), "{errors:?}");
+
+        // The default description limit (100 000 characters) within the body limit.
+        let mut long_description = fixture();
+        long_description["description"] = json!("a".repeat(100_001));
+        assert_eq!(refused(submit(long_description).await.unwrap()).await[0].0, "description");
+
+        // Several at once, each by its path.
+        let mut many = fixture();
+        many["affected_service"] = json!("x".repeat(1_001));
+        many["follow_up_contact"] = json!({ "name": "n".repeat(1_001) });
+        many["risk_sources"] = json!(["a", "b", "c", "d"]);
+        let mut big = many["indicators"][0].clone();
+        big["description"] = json!("d".repeat(5_000));
+        many["indicators"] = json!([many["indicators"][0].clone(), big]);
+        let fields: Vec<String> = refused(submit(many.clone()).await.unwrap()).await.into_iter().map(|(f, _)| f).collect();
+        for field in ["affected_service", "follow_up_contact.name", "risk_sources", "indicators[1]"] {
+            assert!(fields.iter().any(|f| f == field), "{field} not in {fields:?}");
+        }
+        let mut too_many = fixture();
+        let one = too_many["indicators"][0].clone();
+        too_many["indicators"] = json!([one.clone(), one.clone(), one]);
+        assert_eq!(refused(submit(too_many).await.unwrap()).await[0].0, "indicators");
+        assert_eq!(rows(), (0, 0), "a refused submission left rows behind");
+
+        // Over TAXII too: the envelope is refused, nothing stored.
+        let mut stix_report = fixture();
+        stix_report["title"] = json!("t".repeat(81));
+        let report: isacx_schemas::report::Report = serde_json::from_value(stix_report).unwrap();
+        let objects = report.to_stix_objects().unwrap();
+        let r = app
+            .client
+            .post(app.url("/taxii2/api/collections/all-sectors/objects/"))
+            .bearer_auth(&toto)
+            .header("content-type", TAXII_MEDIA_TYPE)
+            .header("accept", TAXII_MEDIA_TYPE)
+            .json(&json!({ "objects": objects }))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        assert!(status == 422 || (status == 202 && body.contains("title")), "{status} {body}");
+        assert_eq!(rows(), (0, 0));
+
+        // An amendment is held to the same limits and changes nothing.
+        let good = fixture();
+        let first = submit(good.clone()).await.unwrap();
+        assert_eq!(first.status(), 201);
+        let receipt: api::ReportReceipt = first.json().await.unwrap();
+        assert_eq!(rows(), (1, 1));
+        let mut amended = good;
+        amended["modified"] = json!("2026-11-21T00:00:00Z");
+        amended["title"] = json!("改".repeat(81));
+        let r = app.client.put(app.url(&format!("/api/v1/reports/{}", receipt.id))).bearer_auth(&toto).json(&amended).send().await.unwrap();
+        assert_eq!(refused(r).await[0].0, "title");
+        assert_eq!(rows(), (1, 1));
+        app.stop().await;
+    }
+}

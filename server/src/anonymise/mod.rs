@@ -19,7 +19,10 @@
 //!   and aliases from the member profile, in Japanese or Latin script, are
 //!   found whatever their width (全角/半角), case and spacing, with or
 //!   without 株式会社, (株), ㈱, 有限会社, Co., Ltd., Inc., K.K. and the like
-//!   before or after; the whole phrase becomes `[組織名]` / `[ORGANISATION]`.
+//!   before or after (repeated: `Co., Inc.`), with or without a leading
+//!   `The`; each part of a Japanese name of several parts (the corporation
+//!   and its facility, `医療法人清和会 清和総合病院`) is found alone too; the
+//!   whole phrase becomes `[組織名]` / `[ORGANISATION]`.
 //!   When the member chose to be named (`attribution: named`), names stay.
 //! * **The member's domains** (`member_domain`): any host, URL or e-mail
 //!   address under them, subdomains included, also when defanged
@@ -27,12 +30,20 @@
 //!   domain. This applies even when the member is named: hosts describe its
 //!   infrastructure, not its identity.
 //! * **Personal data** (always, in free text): e-mail addresses
-//!   (`email_address`), phone numbers in Japanese and international formats
-//!   (`phone_number`), personal names recognised by an honorific or title
-//!   (山田様, 佐藤部長, Mr. Smith, Tanaka-san), after a label (担当: …,
-//!   Contact: …), from the profile's staff list or the follow-up contact
-//!   (`personal_name`), and postal addresses (〒 codes, 東京都千代田区…1-2-3,
-//!   Chiyoda-ku, Tokyo) (`postal_address`).
+//!   (`email_address`) — except an address the report's own indicators name
+//!   as a sender (`email-addr:value`, `email-message:from_ref.value` or
+//!   `sender_ref.value`, compared with `=` or `IN`, not negated) that is
+//!   neither under the member's domains nor the follow-up contact's: the
+//!   attacker's address the member chose to share stays readable —, phone
+//!   numbers in Japanese and international formats
+//!   (`phone_number`: 03-1234-5678, 03(3210)9876, 03.6123.4567, +81 3 …),
+//!   personal names recognised by an honorific or title (山田様, 佐藤部長,
+//!   中島先生, katakana サトウ様 and ジョン・スミス氏, Mr. Smith, Tanaka-san),
+//!   after a label (担当: …, Contact: …), from the profile's staff list (Latin
+//!   names in either order) or the follow-up contact (`personal_name`); a
+//!   department written before the name (経理課 吉田係長) stays; and postal
+//!   addresses (〒 codes, 東京都千代田区…1-2-3, Chiyoda-ku, Tokyo)
+//!   (`postal_address`).
 //! * **Victim-side addresses**: the member's own ranges
 //!   (`internal_address`), RFC 1918 and 100.64/10 and fc00::/7
 //!   (`private_address`), 169.254/16 and fe80::/10 (`link_local_address`),
@@ -62,6 +73,7 @@
 //! What cannot be recognised is listed in [`anonymise`]'s documentation:
 //! the analyst's review remains the last check.
 
+mod cache;
 mod detect;
 mod net;
 mod normalise;
@@ -71,14 +83,40 @@ mod redaction;
 mod stix;
 mod time;
 
+use std::collections::BTreeSet;
+
+use isacx_schemas::pattern::{parse_pattern, Comparison, ComparisonOperator, Constant, PathStep};
 use isacx_schemas::report::{Attribution, Report, StixMappingError};
 use isacx_schemas::stix::{StixId, StixObject};
 use uuid::Uuid;
 
+pub use cache::ProfileCache;
 pub use profile::{AnonymiseOptions, MemberProfile, SharingBody, TimeGranularity};
 pub use redaction::{Action, Redaction, RuleId};
 
-use detect::{Detector, Known, Mode};
+use detect::{Detector, Known, Mode, ProfilePatterns};
+
+/// A member profile with its detectors compiled. Building one is most of
+/// the cost of anonymising a short report; build it once per profile and
+/// use it for every report of that member ([`ProfileCache`] does so for
+/// the server).
+#[derive(Debug)]
+pub struct CompiledProfile {
+    profile: MemberProfile,
+    patterns: ProfilePatterns,
+}
+
+impl CompiledProfile {
+    pub fn new(profile: MemberProfile) -> Result<Self, AnonymiseError> {
+        let patterns = ProfilePatterns::new(&profile)?;
+        Ok(Self { profile, patterns })
+    }
+
+    /// The profile it was compiled from.
+    pub fn profile(&self) -> &MemberProfile {
+        &self.profile
+    }
+}
 
 /// The sector a report shows when its own would single the member out.
 /// Not a taxonomy sector: consumers read it as "critical infrastructure".
@@ -161,25 +199,97 @@ pub fn anonymise(
     profile: &MemberProfile,
     options: &AnonymiseOptions,
 ) -> Result<Anonymised, AnonymiseError> {
+    anonymise_compiled(report, &CompiledProfile::new(profile.clone())?, options)
+}
+
+/// Whether a pattern comparison names a message's sender: `email-addr:value`
+/// or `email-message:from_ref.value` / `sender_ref.value`, compared for
+/// equality or membership (not negated).
+fn names_sender(comparison: &Comparison) -> bool {
+    let property = |step: Option<&PathStep>, name: &str| matches!(step, Some(PathStep::Property(p)) if p == name);
+    let steps = &comparison.path.steps;
+    let path = match comparison.path.object_type.as_str() {
+        "email-addr" => steps.len() == 1 && property(steps.first(), "value"),
+        "email-message" => {
+            steps.len() == 2
+                && (property(steps.first(), "from_ref") || property(steps.first(), "sender_ref"))
+                && property(steps.get(1), "value")
+        }
+        _ => false,
+    };
+    path && !comparison.negated
+        && matches!(
+            comparison.operator,
+            ComparisonOperator::Equal | ComparisonOperator::In
+        )
+}
+
+/// The e-mail addresses the report's own STIX indicators name as the
+/// sender (the attacker's: a phishing sender, a ransom-note contact),
+/// normalised and in lower case, leaving out any the detector takes for the
+/// victim's (under the member's domains, the follow-up contact's).
+fn attacker_emails(report: &Report, detector: &Detector<'_>) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for object in &report.indicators {
+        let Ok(value) = object.to_value() else {
+            continue;
+        };
+        let text = |key: &str| value.get(key).and_then(serde_json::Value::as_str);
+        if text("type") != Some("indicator") || text("pattern_type") != Some("stix") {
+            continue;
+        }
+        let Some(pattern) = text("pattern").and_then(|p| parse_pattern(p).ok()) else {
+            continue;
+        };
+        for comparison in pattern.comparisons() {
+            if !names_sender(comparison) {
+                continue;
+            }
+            let values: Vec<&str> = match &comparison.value {
+                Constant::String(v) => vec![v.as_str()],
+                Constant::Set(items) => items
+                    .iter()
+                    .filter_map(|i| match i {
+                        Constant::String(v) => Some(v.as_str()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for address in values {
+                let plain = normalise::normalise(address).trim().to_lowercase();
+                if plain.contains('@') && detector.scan(&plain, Mode::Value).is_empty() {
+                    found.insert(plain);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// [`anonymise`] with the member's detectors compiled beforehand.
+pub fn anonymise_compiled(
+    report: &Report,
+    compiled: &CompiledProfile,
+    options: &AnonymiseOptions,
+) -> Result<Anonymised, AnonymiseError> {
+    let profile = &compiled.profile;
     let japanese = report
         .lang
         .get(..2)
         .is_some_and(|l| l.eq_ignore_ascii_case("ja"));
     let contact = report.follow_up_contact.clone().unwrap_or_default();
-    let mut staff = profile.staff_names.clone();
-    staff.extend(contact.name.clone());
+    let staff: Vec<String> = contact.name.clone().into_iter().collect();
     let known = Known {
-        names: &profile.names,
-        aliases: &profile.aliases,
-        domains: &profile.domains,
-        ranges: &profile.internal_ranges,
         staff,
         organisations: contact.organization.clone().into_iter().collect(),
         emails: contact.email.clone().into_iter().collect(),
         phones: contact.phone.clone().into_iter().collect(),
         keep_names: report.attribution == Attribution::Named,
     };
-    let detector = Detector::new(&known)?;
+    let mut detector = Detector::new(&compiled.patterns, &known)?;
+    let keep = attacker_emails(report, &detector);
+    detector.keep_emails(keep);
     let mut out = Vec::new();
     let mut copy = report.clone();
     let granularity = options.coarsen_times;

@@ -52,7 +52,7 @@ fn is_recipient_path(comparison: &Comparison) -> bool {
 }
 
 struct Pruner<'a> {
-    detector: &'a Detector,
+    detector: &'a Detector<'a>,
     removed: Vec<Removed>,
     /// A rewrite would change the pattern's meaning beyond narrowing or an
     /// anchored broadening.
@@ -295,7 +295,7 @@ fn locate(text: &str, removed: &mut [Removed]) {
 
 /// Sanitises one indicator pattern.
 pub(crate) fn sanitise(
-    detector: &Detector,
+    detector: &Detector<'_>,
     text: &str,
     pattern_type: &str,
     granularity: TimeGranularity,

@@ -26,7 +26,7 @@ use super::{derive_uuid, AnonymiseError, TimeGranularity};
 
 /// What the object pass needs from the caller.
 pub(crate) struct Context<'a> {
-    pub detector: &'a Detector,
+    pub detector: &'a Detector<'a>,
     pub japanese: bool,
     pub granularity: TimeGranularity,
     pub body_id: &'a str,

@@ -102,3 +102,28 @@ pub async fn create_peer(state: web::Data<AppState>, principal: Authorized<Admin
 pub async fn list_peers(state: web::Data<AppState>, _admin: Authorized<AdminOnly>) -> Result<web::Json<Vec<api::Peer>>, ApiError> {
     Ok(web::Json(blocking!(state, |s| members::list_peers(&s.db))?))
 }
+
+/// Add an auto-publish rule: the organisation's submissions of the kind are
+/// published without review when the anonymiser found nothing in them.
+#[utoipa::path(post, path = "/api/v1/admin/auto-publish-rules", tag = "admin", request_body = api::NewAutoPublishRule,
+    responses((status = 201, body = api::AutoPublishRule), (status = 422, body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = [])))]
+pub async fn create_auto_publish_rule(state: web::Data<AppState>, principal: Authorized<AdminOnly>, body: web::Json<api::NewAutoPublishRule>) -> Result<HttpResponse, ApiError> {
+    let rule = blocking!(state, |s| crate::auto_publish::create(&s.db, &s.member_rules(), &principal.actor(), body.into_inner()))?;
+    Ok(HttpResponse::Created().json(rule))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/auto-publish-rules", tag = "admin",
+    responses((status = 200, body = Vec<api::AutoPublishRule>)), security(("bearer" = []), ("api_key" = [])))]
+pub async fn list_auto_publish_rules(state: web::Data<AppState>, _admin: Authorized<AdminOnly>) -> Result<web::Json<Vec<api::AutoPublishRule>>, ApiError> {
+    Ok(web::Json(blocking!(state, |s| crate::auto_publish::list(&s.db))?))
+}
+
+/// Remove an auto-publish rule; later submissions go to review again.
+#[utoipa::path(delete, path = "/api/v1/admin/auto-publish-rules/{id}", tag = "admin", params(("id" = Uuid, Path)),
+    responses((status = 200, body = api::AutoPublishRule), (status = 404, body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = [])))]
+pub async fn delete_auto_publish_rule(state: web::Data<AppState>, principal: Authorized<AdminOnly>, id: web::Path<Uuid>) -> Result<web::Json<api::AutoPublishRule>, ApiError> {
+    let id = id.into_inner();
+    Ok(web::Json(blocking!(state, |s| crate::auto_publish::delete(&s.db, &principal.actor(), id))?))
+}

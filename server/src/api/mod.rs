@@ -24,6 +24,7 @@ use crate::error::ApiError;
         admin::create_user, admin::list_users, admin::update_user,
         admin::create_api_key, admin::list_api_keys, admin::revoke_api_key,
         admin::create_peer, admin::list_peers,
+        admin::create_auto_publish_rule, admin::list_auto_publish_rules, admin::delete_auto_publish_rule,
         policy::where_will_it_go,
         reports::submit, reports::list, reports::get, reports::amend, reports::withdraw,
         reports::queue, reports::open, reports::edit, reports::publish, reports::reject,
@@ -102,7 +103,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                             web::resource("/api-keys").route(web::post().to(admin::create_api_key)).route(web::get().to(admin::list_api_keys)),
                         )
                         .route("/api-keys/{id}", web::delete().to(admin::revoke_api_key))
-                        .service(web::resource("/peers").route(web::post().to(admin::create_peer)).route(web::get().to(admin::list_peers))),
+                        .service(web::resource("/peers").route(web::post().to(admin::create_peer)).route(web::get().to(admin::list_peers)))
+                        .service(
+                            web::resource("/auto-publish-rules")
+                                .route(web::post().to(admin::create_auto_publish_rule))
+                                .route(web::get().to(admin::list_auto_publish_rules)),
+                        )
+                        .route("/auto-publish-rules/{id}", web::delete().to(admin::delete_auto_publish_rule)),
                 ),
         );
 }

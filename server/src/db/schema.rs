@@ -177,3 +177,15 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    auto_publish_rules (id) {
+        id -> Text,
+        organisation_id -> Text,
+        kind -> Text,
+        tlp -> Text,
+        require_indicators -> Bool,
+        sectors -> Text,
+        created_at -> Timestamp,
+    }
+}
