@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use reqwest::Url;
 
 use crate::client::parse_server_url;
-use crate::commands::{completions, indicators, login, logout, profile, report, review, whoami};
+use crate::commands::{advisories, completions, indicators, login, logout, profile, profile_tech, register, report, review, whoami};
 use crate::exit::EXIT_CODES_HELP;
 use crate::i18n::Lang;
 
@@ -125,6 +125,11 @@ pub enum Command {
     Report(report::Command),
     #[command(subcommand)]
     Review(review::Command),
+    Advisories(advisories::Command),
+    #[command(subcommand)]
+    Register(register::Command),
+    #[command(subcommand)]
+    ProfileTech(profile_tech::Command),
     Completions(completions::Args),
 }
 

@@ -282,6 +282,11 @@ impl Api {
         }
     }
 
+    pub async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, CliError> {
+        let resp = self.send(Method::DELETE, path, None::<&()>).await?;
+        self.json(resp).await
+    }
+
     pub async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         path: &str,
@@ -309,6 +314,40 @@ impl Api {
         }
         let created = resp.status() == StatusCode::CREATED;
         Ok((self.json(resp).await?, created))
+    }
+
+    /// A GET whose answer is text (CSV exports).
+    pub async fn get_text(&self, path: &str) -> Result<String, CliError> {
+        let resp = self.send(Method::GET, path, None::<&()>).await?;
+        let bytes = self.body_bytes(resp).await?;
+        String::from_utf8(bytes).map_err(|e| CliError::UnreadableAnswer {
+            detail: e.to_string(),
+            ctx: self.ctx.clone(),
+        })
+    }
+
+    /// A POST of a text body with its media type (CSV imports); answers JSON.
+    pub async fn post_text<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: String,
+    ) -> Result<T, CliError> {
+        let req = self
+            .http
+            .post(self.url(path)?)
+            .header(CONTENT_TYPE, content_type)
+            .body(body);
+        let resp = self
+            .authorise(req)
+            .send()
+            .await
+            .map_err(|e| classify(&e, &self.ctx))?;
+        if resp.status().is_success() {
+            self.json(resp).await
+        } else {
+            Err(self.error_from(resp).await)
+        }
     }
 
     /// A POST whose success has no body (204).

@@ -3,6 +3,7 @@
 //! No actix, no diesel: only serde models of what crosses the wire, the stable
 //! error codes both sides match on, and the JSON Schema generated from them.
 
+pub mod advisory;
 pub mod api;
 pub mod error;
 pub mod pattern;

@@ -39,6 +39,8 @@ pub struct Settings {
     pub sharing: SharingSettings,
     /// Limits on what one report may carry, checked before anything is stored.
     pub intake: IntakeSettings,
+    /// Advisories and urgent reassessment: deadlines, reminders, escalation.
+    pub advisories: AdvisorySettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -67,6 +69,30 @@ impl Default for IntakeSettings {
             max_indicators: 1_000,
             max_indicator_bytes: 64 * 1024,
             max_list_items: 100,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdvisorySettings {
+    /// Reassessment deadline of an urgent advisory that names none, in seconds after publication.
+    pub default_deadline_secs: u64,
+    /// First reminder to the member's reassessment contacts, in seconds after the request, while not reassessed.
+    pub reminder_after_secs: u64,
+    /// Escalation to the member's other operators, in seconds after the deadline.
+    pub escalate_member_after_deadline_secs: u64,
+    /// Escalation to the sharing body's analysts, in seconds after the deadline.
+    pub escalate_analysts_after_deadline_secs: u64,
+}
+
+impl Default for AdvisorySettings {
+    fn default() -> Self {
+        AdvisorySettings {
+            default_deadline_secs: 72 * 3600,
+            reminder_after_secs: 24 * 3600,
+            escalate_member_after_deadline_secs: 0,
+            escalate_analysts_after_deadline_secs: 24 * 3600,
         }
     }
 }

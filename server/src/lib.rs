@@ -3,6 +3,7 @@
 //! Modules follow the data flow of DESIGN.md; this crate's `app::start` is
 //! what both the binary and the end-to-end tests run.
 
+pub mod advisories;
 pub mod anonymise;
 pub mod api;
 pub mod app;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod intake;
 pub mod members;
 pub mod policy;
+pub mod profiles;
 pub mod store;
 pub mod taxii;
 pub mod sectors;

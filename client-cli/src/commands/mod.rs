@@ -1,10 +1,13 @@
 //! One module per subcommand; this file only dispatches.
 
+pub mod advisories;
 pub mod completions;
 pub mod indicators;
 pub mod login;
 pub mod logout;
 pub mod profile;
+pub mod profile_tech;
+pub mod register;
 pub mod report;
 pub mod review;
 pub mod whoami;
@@ -22,6 +25,9 @@ pub async fn run(command: Command, ctx: &mut Ctx) -> Result<(), CliError> {
         Command::Indicators(cmd) => indicators::run(cmd, ctx).await,
         Command::Report(cmd) => report::run(cmd, ctx).await,
         Command::Review(cmd) => review::run(cmd, ctx).await,
+        Command::Advisories(cmd) => advisories::run(cmd, ctx).await,
+        Command::Register(cmd) => register::run(cmd, ctx).await,
+        Command::ProfileTech(cmd) => profile_tech::run(cmd, ctx).await,
         // Handled before the config is loaded: a broken config must not stop
         // a shell from loading its completions.
         Command::Completions(args) => completions::run(&args),

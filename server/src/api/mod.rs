@@ -1,9 +1,11 @@
 //! The REST API, wired in one place.
 
 pub mod admin;
+pub mod advisories;
 pub mod auth;
 pub mod meta;
 pub mod policy;
+pub mod profile;
 pub mod reports;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -28,6 +30,12 @@ use crate::error::ApiError;
         policy::where_will_it_go,
         reports::submit, reports::list, reports::get, reports::amend, reports::withdraw,
         reports::queue, reports::open, reports::edit, reports::publish, reports::reject,
+        advisories::create, advisories::list, advisories::get, advisories::edit, advisories::publish,
+        advisories::amend, advisories::withdraw, advisories::matches, advisories::board,
+        advisories::tasks_list, advisories::task_get, advisories::task_ack, advisories::task_reassess,
+        profile::get, profile::update, profile::technologies, profile::add_technology, profile::remove_technology,
+        profile::list, profile::create, profile::get_entry, profile::update_entry, profile::delete_entry,
+        profile::history, profile::export, profile::import,
     ),
     components(schemas(isacx_schemas::error::ErrorCode, isacx_schemas::error::FieldError)),
     modifiers(&SecuritySchemes),
@@ -77,6 +85,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .route("/{id}/publish", web::post().to(reports::publish))
                         .route("/{id}/reject", web::post().to(reports::reject)),
                 )
+                .configure(crate::api::advisories::routes)
                 .service(
                     web::scope("/policy")
                         .wrap(actix_web::middleware::from_fn(crate::auth::require_role::<crate::auth::Curators>))

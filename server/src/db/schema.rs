@@ -189,3 +189,110 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+// --- advisories, member profiles, risk register, reassessment (issue 6) ---
+
+diesel::table! {
+    advisories (id) {
+        id -> Text,
+        stix_id -> Text,
+        state -> Text,
+        version -> Integer,
+        urgency -> Text,
+        tlp -> Text,
+        content -> Text,
+        stix_modified -> Nullable<Text>,
+        created_by -> Text,
+        withdrawn_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    member_profiles (organisation_id) {
+        organisation_id -> Text,
+        critical_systems -> Text,
+        contacts -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    member_technologies (id) {
+        id -> Text,
+        organisation_id -> Text,
+        product -> Text,
+        cpe -> Text,
+        vendor -> Nullable<Text>,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    risk_register (id) {
+        id -> Text,
+        organisation_id -> Text,
+        resource -> Text,
+        outcome -> Text,
+        threat_event -> Text,
+        risk_source -> Nullable<Text>,
+        impact -> Integer,
+        likelihood -> Integer,
+        residual_impact -> Integer,
+        residual_likelihood -> Integer,
+        criterion -> Integer,
+        measures -> Text,
+        owner -> Text,
+        technology -> Nullable<Text>,
+        technology_vendor -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    risk_register_history (id) {
+        id -> Text,
+        entry_id -> Text,
+        organisation_id -> Text,
+        at -> Timestamp,
+        residual_impact -> Integer,
+        residual_likelihood -> Integer,
+        cause -> Text,
+        decision -> Nullable<Text>,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    reassessment_tasks (id) {
+        id -> Text,
+        advisory_id -> Text,
+        organisation_id -> Text,
+        state -> Text,
+        deadline -> Timestamp,
+        reasons -> Text,
+        entries -> Text,
+        answers -> Text,
+        note -> Nullable<Text>,
+        requested_at -> Timestamp,
+        acknowledged_at -> Nullable<Timestamp>,
+        reassessed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reassessment_steps (task_id, step) {
+        task_id -> Text,
+        step -> Text,
+        recipients -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(reassessment_tasks -> organisations (organisation_id));
+diesel::allow_tables_to_appear_in_same_query!(reassessment_tasks, organisations);
