@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod error;
+pub mod notify;
 pub mod pattern;
 pub mod report;
 pub mod stix;

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod meta;
+pub mod notifications;
 pub mod policy;
 pub mod reports;
 
@@ -27,6 +28,9 @@ use crate::error::ApiError;
         policy::where_will_it_go,
         reports::submit, reports::list, reports::get, reports::amend, reports::withdraw,
         reports::queue, reports::open, reports::edit, reports::publish, reports::reject,
+        notifications::get_settings, notifications::put_settings, notifications::get_organisation, notifications::put_organisation,
+        notifications::list_webhooks, notifications::create_webhook, notifications::disable_webhook, notifications::stream,
+        notifications::list_deliveries, notifications::retry_delivery,
     ),
     components(schemas(isacx_schemas::error::ErrorCode, isacx_schemas::error::FieldError)),
     modifiers(&SecuritySchemes),
@@ -82,6 +86,26 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .route("/where", web::post().to(policy::where_will_it_go)),
                 )
                 .service(
+                    web::scope("/notifications")
+                        .service(
+                            web::resource("/settings")
+                                .route(web::get().to(notifications::get_settings))
+                                .route(web::put().to(notifications::put_settings)),
+                        )
+                        .service(
+                            web::resource("/organisation")
+                                .route(web::get().to(notifications::get_organisation))
+                                .route(web::put().to(notifications::put_organisation)),
+                        )
+                        .service(
+                            web::resource("/webhooks")
+                                .route(web::get().to(notifications::list_webhooks))
+                                .route(web::post().to(notifications::create_webhook)),
+                        )
+                        .route("/webhooks/{id}", web::delete().to(notifications::disable_webhook))
+                        .route("/stream", web::get().to(notifications::stream)),
+                )
+                .service(
                     web::scope("/auth")
                         .route("/login", web::post().to(auth::login))
                         .route("/logout", web::post().to(auth::logout))
@@ -102,6 +126,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                             web::resource("/api-keys").route(web::post().to(admin::create_api_key)).route(web::get().to(admin::list_api_keys)),
                         )
                         .route("/api-keys/{id}", web::delete().to(admin::revoke_api_key))
+                        .route("/deliveries", web::get().to(notifications::list_deliveries))
+                        .route("/deliveries/{id}/retry", web::post().to(notifications::retry_delivery))
                         .service(web::resource("/peers").route(web::post().to(admin::create_peer)).route(web::get().to(admin::list_peers))),
                 ),
         );
