@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use reqwest::Url;
 
 use crate::client::parse_server_url;
-use crate::commands::{completions, indicators, login, logout, profile, report, whoami};
+use crate::commands::{completions, indicators, login, logout, profile, report, watch, whoami};
 use crate::exit::EXIT_CODES_HELP;
 use crate::i18n::Lang;
 
@@ -26,6 +26,7 @@ Quick start:
   isacx whoami
   isacx indicators pull --format ip -o blocklist.txt
   isacx report new --lang ja -o report.yaml && isacx report validate report.yaml
+  isacx watch --json | your-alerting-tool
 
 Environment:
   ISACX_PROFILE, ISACX_SERVER, ISACX_CA_FILE, ISACX_CONFIG stand in for the flags of the
@@ -121,6 +122,7 @@ pub enum Command {
     Indicators(indicators::Command),
     #[command(subcommand)]
     Report(report::Command),
+    Watch(watch::Args),
     Completions(completions::Args),
 }
 

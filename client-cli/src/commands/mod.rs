@@ -6,6 +6,7 @@ pub mod login;
 pub mod logout;
 pub mod profile;
 pub mod report;
+pub mod watch;
 pub mod whoami;
 
 use crate::cli::Command;
@@ -20,6 +21,7 @@ pub async fn run(command: Command, ctx: &mut Ctx) -> Result<(), CliError> {
         Command::Profile(cmd) => profile::run(cmd, ctx),
         Command::Indicators(cmd) => indicators::run(cmd, ctx).await,
         Command::Report(cmd) => report::run(cmd, ctx),
+        Command::Watch(args) => watch::run(args, ctx).await,
         // Handled before the config is loaded: a broken config must not stop
         // a shell from loading its completions.
         Command::Completions(args) => completions::run(&args),
