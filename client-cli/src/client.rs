@@ -283,7 +283,11 @@ impl Api {
 
     /// Open a server-sent-events stream: no overall timeout (the server sends
     /// keep-alives; the caller watches for silence), resuming after `last_event_id`.
-    pub async fn event_stream(&self, path: &str, last_event_id: Option<&str>) -> Result<reqwest::Response, CliError> {
+    pub async fn event_stream(
+        &self,
+        path: &str,
+        last_event_id: Option<&str>,
+    ) -> Result<reqwest::Response, CliError> {
         let mut req = self
             .authorise(self.http.get(self.url(path)?))
             .header(ACCEPT, "text/event-stream")

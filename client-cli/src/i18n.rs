@@ -1152,7 +1152,10 @@ mod tests {
             ReportValid { path: st() },
             StandardOutput,
             WatchConnected { server: st() },
-            WatchReconnecting { secs: 2, detail: st() },
+            WatchReconnecting {
+                secs: 2,
+                detail: st(),
+            },
         ];
         for kind in isacx_schemas::notify::EventKind::ALL {
             for urgency in isacx_schemas::notify::Urgency::ALL {

@@ -57,13 +57,16 @@ async fn run(state: web::Data<AppState>, channel: Channel, sender: Arc<Sender>) 
             let s = state.clone();
             let claimed = blocking(move || {
                 let mut conn = s.db.get()?;
-                outbox::claim(
-                    &mut conn,
-                    channel,
-                    &s.instance_id,
-                    want as i64,
-                    s.settings.notify.claim_secs,
-                )
+                // One transaction per batch: one commit (one fsync on SQLite), not one per row.
+                crate::db::write_tx(&mut conn, |c| {
+                    outbox::claim(
+                        c,
+                        channel,
+                        &s.instance_id,
+                        want as i64,
+                        s.settings.notify.claim_secs,
+                    )
+                })
             })
             .await;
             match claimed {
