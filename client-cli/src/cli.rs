@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use reqwest::Url;
 
 use crate::client::parse_server_url;
-use crate::commands::{advisories, completions, indicators, login, logout, profile, profile_tech, register, report, review, whoami};
+use crate::commands::{advisories, completions, indicators, login, logout, profile, profile_tech, register, report, review, watch, whoami};
 use crate::exit::EXIT_CODES_HELP;
 use crate::i18n::Lang;
 
@@ -28,6 +28,7 @@ Quick start:
   isacx report new --lang ja -o report.yaml && isacx report validate report.yaml
   isacx report submit report.yaml
   isacx review list --open        # analysts
+  isacx watch --json | your-alerting-tool
 
 Environment:
   ISACX_PROFILE, ISACX_SERVER, ISACX_CA_FILE, ISACX_CONFIG stand in for the flags of the
@@ -130,6 +131,7 @@ pub enum Command {
     Register(register::Command),
     #[command(subcommand)]
     ProfileTech(profile_tech::Command),
+    Watch(watch::Args),
     Completions(completions::Args),
 }
 

@@ -350,6 +350,33 @@ impl Api {
         }
     }
 
+    /// Open a server-sent-events stream: no overall timeout (the server sends
+    /// keep-alives; the caller watches for silence), resuming after `last_event_id`.
+    pub async fn event_stream(
+        &self,
+        path: &str,
+        last_event_id: Option<&str>,
+    ) -> Result<reqwest::Response, CliError> {
+        let mut req = self
+            .authorise(self.http.get(self.url(path)?))
+            .header(ACCEPT, "text/event-stream")
+            .timeout(Duration::from_secs(365 * 24 * 3600));
+        if let Some(id) = last_event_id {
+            req = req.header("last-event-id", id);
+        }
+        let resp = req.send().await.map_err(|e| classify(&e, &self.ctx))?;
+        if resp.status().is_success() {
+            Ok(resp)
+        } else {
+            Err(self.error_from(resp).await)
+        }
+    }
+
+    /// Name a failure while reading a response body.
+    pub fn transport_error(&self, e: &reqwest::Error) -> CliError {
+        classify(e, &self.ctx)
+    }
+
     /// A POST whose success has no body (204).
     pub async fn post_empty(&self, path: &str) -> Result<StatusCode, CliError> {
         let resp = self.send(Method::POST, path, None::<&()>).await?;

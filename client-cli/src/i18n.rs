@@ -327,6 +327,19 @@ pub enum Msg {
         path: String,
     },
     StandardOutput,
+
+    // --- watch ---
+    WatchConnected {
+        server: String,
+    },
+    WatchReconnecting {
+        secs: u64,
+        detail: String,
+    },
+    WatchEvent {
+        kind: isacx_schemas::notify::EventKind,
+        urgency: isacx_schemas::notify::Urgency,
+    },
 }
 
 impl Msg {
@@ -747,6 +760,30 @@ impl Msg {
                 format!("{path} は有効な報告です。"),
             ),
             StandardOutput => s("standard output", "標準出力"),
+            WatchConnected { server } => (
+                format!("Watching notifications from {server} (Ctrl-C to stop)."),
+                format!("{server} からの通知を待っています(Ctrl-C で終了)。"),
+            ),
+            WatchReconnecting { secs, detail } => (
+                format!("The stream was interrupted ({detail}); reconnecting in {secs} s without losing events."),
+                format!("ストリームが中断しました({detail})。{secs} 秒後に再接続します(通知は失われません)。"),
+            ),
+            WatchEvent { kind, urgency } => {
+                use isacx_schemas::notify::{EventKind as K, Urgency as U};
+                let (ken, kja) = match kind {
+                    K::AdvisoryPublished => ("New advisory", "新しい情報提供"),
+                    K::AdvisoryAmended => ("Advisory amended", "情報提供の更新"),
+                    K::AdvisoryWithdrawn => ("Advisory withdrawn", "情報提供の取り下げ"),
+                    K::TaskReminder => ("Reassessment reminder", "リスク再評価のリマインダー"),
+                    K::TaskEscalation => ("Reassessment overdue", "リスク再評価の期限超過"),
+                };
+                let (uen, uja) = match urgency {
+                    U::Info => ("info", "情報"),
+                    U::Warning => ("warning", "警戒"),
+                    U::Urgent => ("URGENT", "緊急"),
+                };
+                (format!("[{uen}] {ken}"), format!("【{uja}】{kja}"))
+            }
         }
     }
 }
@@ -1114,7 +1151,17 @@ mod tests {
             ReportTemplateWritten { path: st() },
             ReportValid { path: st() },
             StandardOutput,
+            WatchConnected { server: st() },
+            WatchReconnecting {
+                secs: 2,
+                detail: st(),
+            },
         ];
+        for kind in isacx_schemas::notify::EventKind::ALL {
+            for urgency in isacx_schemas::notify::Urgency::ALL {
+                all.push(WatchEvent { kind, urgency });
+            }
+        }
         for code in ErrorCode::ALL {
             for (locked_until, retry_after) in [(None, None), (Some(t), Some(30))] {
                 all.push(Problem {
@@ -1250,7 +1297,10 @@ mod tests {
                 | PulledProgress
                 | ReportTemplateWritten { .. }
                 | ReportValid { .. }
-                | StandardOutput => {}
+                | StandardOutput
+                | WatchConnected { .. }
+                | WatchReconnecting { .. }
+                | WatchEvent { .. } => {}
                 // `-` reads the same in both languages; it is the one exception below.
                 NoValue => {}
             }

@@ -30,6 +30,8 @@ pub struct AppState {
     pub anonymise_namespace: uuid::Uuid,
     /// Members' compiled anonymiser patterns, rebuilt when a profile changes.
     pub profiles: crate::anonymise::ProfileCache,
+    /// This process among the servers sharing the database: holder of outbox claims and job leases.
+    pub instance_id: String,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
         let namespace_secret = crate::auth::server_secret(&db, "anonymise_namespace").map_err(|e| anyhow::anyhow!("{e}"))?;
         let anonymise_namespace = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, namespace_secret.as_bytes());
         let sector_ids = sectors.iter().map(|s| s.id.clone()).collect();
+        let instance_id = format!("{}/{}", settings.identity.server_id, uuid::Uuid::new_v4().simple());
         Ok(AppState {
             login_throttle: LoginThrottle::per_minute(settings.auth.login_attempts_per_minute),
             basic_cache: crate::auth::BasicCache::default(),
@@ -55,6 +58,7 @@ impl AppState {
             sector_ids,
             anonymise_namespace,
             profiles: crate::anonymise::ProfileCache::default(),
+            instance_id,
         })
     }
 
@@ -76,11 +80,12 @@ pub fn start(state: AppState) -> anyhow::Result<Running> {
     let settings = state.settings.clone();
     let data_dir = settings.data_dir();
     let state = web::Data::new(state);
+    let app_state = state.clone();
     let max_body = settings.http.max_body_bytes;
     let max_content = settings.taxii.max_content_length;
     let factory = move || {
         App::new()
-            .app_data(state.clone())
+            .app_data(app_state.clone())
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(actix_web::middleware::DefaultHeaders::new().add((isacx_schemas::API_VERSION_HEADER, isacx_schemas::API_VERSION)))
             .wrap(from_fn(crate::telemetry::request_id_middleware))
@@ -107,6 +112,12 @@ pub fn start(state: AppState) -> anyhow::Result<Running> {
     let addr = server.addrs().first().copied().ok_or_else(|| anyhow::anyhow!("the server bound no address"))?;
     let server = server.run();
     let handle = server.handle();
+    // Background work runs beside the HTTP server, on the same runtime.
+    crate::notify::workers::spawn(state.clone())?;
+    crate::jobs::spawn(state.clone());
+    if let crate::db::Backend::Postgres(url) = state.db.backend() {
+        crate::notify::listen::spawn(&state.clone().into_inner(), url.clone())?;
+    }
     Ok(Running { server, handle, addr, scheme })
 }
 

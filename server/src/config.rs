@@ -73,6 +73,44 @@ impl Default for IntakeSettings {
     }
 }
 
+    /// Notification delivery: e-mail, webhooks, event stream, retries.
+    pub notify: NotifySettings,
+    /// Scheduled jobs (cron strings with seconds; an empty string disables a job).
+    pub jobs: JobsSettings,
+}
+
+/// A secret from the configuration: never printed, never logged, never
+/// written back out (it serialises as an empty string).
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "Secret(empty)" } else { "Secret(***)" })
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("")
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdvisorySettings {
@@ -94,6 +132,102 @@ impl Default for AdvisorySettings {
             escalate_member_after_deadline_secs: 0,
             escalate_analysts_after_deadline_secs: 24 * 3600,
         }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifySettings {
+    /// SMTP server for e-mail notifications; empty switches e-mail off (e-mail deliveries are then marked skipped).
+    pub smtp_host: String,
+    /// SMTP port (587 for STARTTLS, 465 for implicit TLS, 25 for none).
+    pub smtp_port: u16,
+    /// Transport security to the SMTP server: starttls, tls or none.
+    pub smtp_tls: String,
+    /// The From address of notification mail.
+    pub smtp_from: String,
+    /// SMTP user name; empty: no authentication.
+    pub smtp_username: String,
+    /// SMTP password; set it through ISACX_SERVER_NOTIFY__SMTP_PASSWORD or smtp_password_file, never in a committed file.
+    pub smtp_password: Secret,
+    /// File holding the SMTP password (used when smtp_password is empty).
+    pub smtp_password_file: String,
+    /// Seconds one SMTP conversation may take.
+    pub smtp_timeout_secs: u64,
+    /// Seconds a webhook receiver gets to answer.
+    pub webhook_timeout_secs: u64,
+    /// Allow plain http:// webhook URLs (for receivers on a trusted network only).
+    pub webhook_allow_http: bool,
+    /// Attempts before a delivery is marked dead.
+    pub max_attempts: u32,
+    /// Delay before the first retry, in milliseconds; doubles with each attempt.
+    pub retry_base_ms: u64,
+    /// Longest delay between two attempts, in milliseconds.
+    pub retry_max_ms: u64,
+    /// How often delivery workers and streams look at the outbox when nothing wakes them, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Deliveries one worker claims at a time.
+    pub batch_size: u32,
+    /// Seconds a claimed delivery stays reserved for the server that claimed it (then another may take it).
+    pub claim_secs: u64,
+    /// Seconds between keep-alive comments on an idle event stream.
+    pub stream_keepalive_secs: u64,
+    /// Seconds after which the server ends an event stream; clients reconnect with Last-Event-ID and miss nothing.
+    pub stream_max_secs: u64,
+    /// Days delivered and skipped rows are kept in the outbox (and so can be replayed on the stream).
+    pub retention_days: u32,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_tls: "starttls".to_owned(),
+            smtp_from: "isacx <noreply@isacx.invalid>".to_owned(),
+            smtp_username: String::new(),
+            smtp_password: Secret::default(),
+            smtp_password_file: String::new(),
+            smtp_timeout_secs: 30,
+            webhook_timeout_secs: 10,
+            webhook_allow_http: false,
+            max_attempts: 10,
+            retry_base_ms: 30_000,
+            retry_max_ms: 3_600_000,
+            poll_interval_ms: 1_000,
+            batch_size: 50,
+            claim_secs: 300,
+            stream_keepalive_secs: 15,
+            stream_max_secs: 3_600,
+            retention_days: 30,
+        }
+    }
+}
+
+impl NotifySettings {
+    /// The SMTP password from the setting or, failing that, its file.
+    pub fn smtp_password(&self) -> Result<Secret, ConfigError> {
+        if !self.smtp_password.is_empty() || self.smtp_password_file.is_empty() {
+            return Ok(self.smtp_password.clone());
+        }
+        std::fs::read_to_string(&self.smtp_password_file)
+            .map(|s| Secret::new(s.trim_end_matches(['\n', '\r'])))
+            .map_err(|e| ConfigError::Invalid(format!("notify.smtp_password_file {}: {e}", self.smtp_password_file)))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsSettings {
+    /// Outbox sweep: frees deliveries claimed by a server that went away, prunes old rows, reports dead ones.
+    pub outbox_sweep: String,
+    /// Seconds a server holds a job's lease at most; a server that dies mid-run frees it after this.
+    pub lease_secs: u64,
+}
+
+impl Default for JobsSettings {
+    fn default() -> Self {
+        JobsSettings { outbox_sweep: "0 */5 * * * *".to_owned(), lease_secs: 600 }
     }
 }
 
@@ -313,6 +447,20 @@ impl Settings {
         if self.taxii.max_page_size == 0 || self.taxii.default_page_size == 0 {
             return Err(ConfigError::Invalid("taxii page sizes must be at least 1".to_owned()));
         }
+        if !matches!(self.notify.smtp_tls.as_str(), "starttls" | "tls" | "none") {
+            return Err(ConfigError::Invalid(format!("notify.smtp_tls: `{}` is not starttls, tls or none", self.notify.smtp_tls)));
+        }
+        if self.notify.max_attempts == 0 || self.notify.batch_size == 0 || self.notify.poll_interval_ms == 0 {
+            return Err(ConfigError::Invalid("notify.max_attempts, batch_size and poll_interval_ms must be at least 1".to_owned()));
+        }
+        if !self.notify.smtp_host.is_empty() {
+            self.notify.smtp_password()?;
+        }
+        for (name, cron) in [("outbox_sweep", &self.jobs.outbox_sweep)] {
+            if !cron.trim().is_empty() {
+                crate::jobs::check_cron(cron).map_err(|e| ConfigError::Invalid(format!("jobs.{name}: {e}")))?;
+            }
+        }
         if self.auth.token_ttl_minutes == 0 {
             return Err(ConfigError::Invalid("auth.token_ttl_minutes must be at least 1".to_owned()));
         }
@@ -417,6 +565,33 @@ mod tests {
             std::env::set_var(format!("{prefix}{k}"), v);
         }
         Env::prefixed(&prefix).split("__")
+    }
+
+    #[test]
+    fn secrets_are_never_printed_or_written_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[notify]\nsmtp_host = \"mail.example\"\nsmtp_password = \"hunter2-very-secret\"\n").unwrap();
+        let loaded = Settings::load_with_env(Some(&file), env_with(&[])).unwrap();
+        assert_eq!(loaded.notify.smtp_password.expose(), "hunter2-very-secret");
+        assert!(!format!("{loaded:?}").contains("hunter2"));
+        assert!(!toml::to_string(&loaded).unwrap().contains("hunter2"));
+        let from_env = Settings::load_with_env(None, env_with(&[("NOTIFY__SMTP_PASSWORD", "from-env-secret")])).unwrap();
+        assert_eq!(from_env.notify.smtp_password().unwrap().expose(), "from-env-secret");
+        let secret_file = dir.path().join("smtp-password");
+        std::fs::write(&secret_file, "from-file-secret\n").unwrap();
+        let from_file = Settings::load_with_env(None, env_with(&[("NOTIFY__SMTP_PASSWORD_FILE", secret_file.to_str().unwrap())])).unwrap();
+        assert_eq!(from_file.notify.smtp_password().unwrap().expose(), "from-file-secret");
+    }
+
+    #[test]
+    fn bad_cron_and_tls_mode_are_named() {
+        let err = Settings::load_with_env(None, env_with(&[("JOBS__OUTBOX_SWEEP", "every minute")])).unwrap_err().to_string();
+        assert!(err.contains("jobs.outbox_sweep"), "{err}");
+        let off = Settings::load_with_env(None, env_with(&[("JOBS__OUTBOX_SWEEP", "")])).unwrap();
+        assert!(off.jobs.outbox_sweep.is_empty(), "an empty cron string disables the job");
+        let err = Settings::load_with_env(None, env_with(&[("NOTIFY__SMTP_TLS", "ssl")])).unwrap_err().to_string();
+        assert!(err.contains("notify.smtp_tls"), "{err}");
     }
 
     #[test]

@@ -20,6 +20,8 @@ use isacx_server::members;
 
 pub mod cli;
 pub mod reports;
+pub mod smtp;
+pub mod webhook;
 
 pub const POSTGRES_ENV: &str = "ISACX_TEST_POSTGRES_URL";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
@@ -96,6 +98,8 @@ pub struct TestApp {
     pub database_url: String,
     pub settings: Settings,
     pub client: reqwest::Client,
+    /// The server's id among servers sharing its database (holder of claims and job leases).
+    pub instance_id: String,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
     _pg: Option<PgSchema>,
@@ -105,9 +109,16 @@ pub struct TestApp {
 pub struct TestAppBuilder {
     backend: Backend,
     tweak: Vec<Box<dyn FnOnce(&mut Settings)>>,
+    shared_database: Option<String>,
 }
 
 impl TestAppBuilder {
+    /// Run on another test server's database (several servers sharing one database).
+    pub fn sharing_database_of(mut self, other: &TestApp) -> Self {
+        self.shared_database = Some(other.database_url.clone());
+        self
+    }
+
     pub fn settings(mut self, f: impl FnOnce(&mut Settings) + 'static) -> Self {
         self.tweak.push(Box::new(f));
         self
@@ -115,9 +126,11 @@ impl TestAppBuilder {
 
     pub async fn start(self) -> anyhow::Result<TestApp> {
         let dir = tempfile::tempdir()?;
-        let (database_url, pg) = match self.backend {
-            Backend::Sqlite => (format!("sqlite://{}", dir.path().join("isacx.db").display()), None),
-            Backend::Postgres => {
+        let shared = self.shared_database.is_some();
+        let (database_url, pg) = match (self.backend, self.shared_database) {
+            (_, Some(url)) => (url, None),
+            (Backend::Sqlite, None) => (format!("sqlite://{}", dir.path().join("isacx.db").display()), None),
+            (Backend::Postgres, None) => {
                 let schema = PgSchema::create()?;
                 (schema.url.clone(), Some(schema))
             }
@@ -128,21 +141,25 @@ impl TestAppBuilder {
         }
         let state = AppState::init(settings.clone())?;
         let db = state.db.clone();
-        members::create_user(
-            &db,
-            &state.member_rules(),
-            &Actor::system("test"),
-            api::NewUser {
-                username: "admin".to_owned(),
-                display_name: Some("Test Admin".to_owned()),
-                email: Some("admin@isac.test".to_owned()),
-                password: ADMIN_PASSWORD.to_owned(),
-                role: Role::Admin,
-                organisation_id: None,
-                locale: None,
-            },
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let instance_id = state.instance_id.clone();
+        // A server joining another's database finds the admin there already.
+        if !shared {
+            members::create_user(
+                &db,
+                &state.member_rules(),
+                &Actor::system("test"),
+                api::NewUser {
+                    username: "admin".to_owned(),
+                    display_name: Some("Test Admin".to_owned()),
+                    email: Some("admin@isac.test".to_owned()),
+                    password: ADMIN_PASSWORD.to_owned(),
+                    role: Role::Admin,
+                    organisation_id: None,
+                    locale: None,
+                },
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             let system = actix_web::rt::System::new();
@@ -169,6 +186,7 @@ impl TestAppBuilder {
             database_url,
             settings,
             client,
+            instance_id,
             handle,
             thread: Some(thread),
             _pg: pg,
@@ -193,7 +211,7 @@ pub fn client_trusting(ca_pem: &Path) -> anyhow::Result<reqwest::Client> {
 
 impl TestApp {
     pub fn builder(backend: Backend) -> TestAppBuilder {
-        TestAppBuilder { backend, tweak: Vec::new() }
+        TestAppBuilder { backend, tweak: Vec::new(), shared_database: None }
     }
 
     pub async fn spawn(backend: Backend) -> anyhow::Result<TestApp> {
@@ -244,6 +262,11 @@ impl TestApp {
     }
 
     pub async fn stop(mut self) {
+        self.halt().await;
+    }
+
+    /// Stop the server but keep its database and folder (another server may share them).
+    pub async fn halt(&mut self) {
         self.handle.stop(true).await;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();

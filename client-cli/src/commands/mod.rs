@@ -10,6 +10,7 @@ pub mod profile_tech;
 pub mod register;
 pub mod report;
 pub mod review;
+pub mod watch;
 pub mod whoami;
 
 use crate::cli::Command;
@@ -28,6 +29,7 @@ pub async fn run(command: Command, ctx: &mut Ctx) -> Result<(), CliError> {
         Command::Advisories(cmd) => advisories::run(cmd, ctx).await,
         Command::Register(cmd) => register::run(cmd, ctx).await,
         Command::ProfileTech(cmd) => profile_tech::run(cmd, ctx).await,
+        Command::Watch(args) => watch::run(args, ctx).await,
         // Handled before the config is loaded: a broken config must not stop
         // a shell from loading its completions.
         Command::Completions(args) => completions::run(&args),

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod advisories;
 pub mod auth;
 pub mod meta;
+pub mod notifications;
 pub mod policy;
 pub mod profile;
 pub mod reports;
@@ -36,6 +37,9 @@ use crate::error::ApiError;
         profile::get, profile::update, profile::technologies, profile::add_technology, profile::remove_technology,
         profile::list, profile::create, profile::get_entry, profile::update_entry, profile::delete_entry,
         profile::history, profile::export, profile::import,
+        notifications::get_settings, notifications::put_settings, notifications::get_organisation, notifications::put_organisation,
+        notifications::list_webhooks, notifications::create_webhook, notifications::disable_webhook, notifications::stream,
+        notifications::list_deliveries, notifications::retry_delivery,
     ),
     components(schemas(isacx_schemas::error::ErrorCode, isacx_schemas::error::FieldError)),
     modifiers(&SecuritySchemes),
@@ -92,6 +96,26 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .route("/where", web::post().to(policy::where_will_it_go)),
                 )
                 .service(
+                    web::scope("/notifications")
+                        .service(
+                            web::resource("/settings")
+                                .route(web::get().to(notifications::get_settings))
+                                .route(web::put().to(notifications::put_settings)),
+                        )
+                        .service(
+                            web::resource("/organisation")
+                                .route(web::get().to(notifications::get_organisation))
+                                .route(web::put().to(notifications::put_organisation)),
+                        )
+                        .service(
+                            web::resource("/webhooks")
+                                .route(web::get().to(notifications::list_webhooks))
+                                .route(web::post().to(notifications::create_webhook)),
+                        )
+                        .route("/webhooks/{id}", web::delete().to(notifications::disable_webhook))
+                        .route("/stream", web::get().to(notifications::stream)),
+                )
+                .service(
                     web::scope("/auth")
                         .route("/login", web::post().to(auth::login))
                         .route("/logout", web::post().to(auth::logout))
@@ -112,6 +136,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                             web::resource("/api-keys").route(web::post().to(admin::create_api_key)).route(web::get().to(admin::list_api_keys)),
                         )
                         .route("/api-keys/{id}", web::delete().to(admin::revoke_api_key))
+                        .route("/deliveries", web::get().to(notifications::list_deliveries))
+                        .route("/deliveries/{id}/retry", web::post().to(notifications::retry_delivery))
                         .service(web::resource("/peers").route(web::post().to(admin::create_peer)).route(web::get().to(admin::list_peers)))
                         .service(
                             web::resource("/auto-publish-rules")

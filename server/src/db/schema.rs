@@ -296,3 +296,81 @@ diesel::table! {
 
 diesel::joinable!(reassessment_tasks -> organisations (organisation_id));
 diesel::allow_tables_to_appear_in_same_query!(reassessment_tasks, organisations);
+
+diesel::table! {
+    notification_settings (user_id) {
+        user_id -> Text,
+        email_enabled -> Bool,
+        stream_enabled -> Bool,
+        min_urgency -> Text,
+        sectors -> Text,
+        products -> Text,
+        tags -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organisation_notify_settings (organisation_id) {
+        organisation_id -> Text,
+        min_urgency -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        organisation_id -> Text,
+        url -> Text,
+        secret -> Text,
+        label -> Text,
+        enabled -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (seq) {
+        seq -> BigInt,
+        id -> Text,
+        channel -> Text,
+        target -> Text,
+        user_id -> Nullable<Text>,
+        organisation_id -> Nullable<Text>,
+        dedupe_key -> Text,
+        kind -> Text,
+        object_id -> Text,
+        body -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    job_leases (job) {
+        job -> Text,
+        holder -> Nullable<Text>,
+        last_tick -> Timestamp,
+        held_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    job_runs (id) {
+        id -> Text,
+        job -> Text,
+        tick -> Timestamp,
+        holder -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+    }
+}

@@ -1,0 +1,270 @@
+//! Scheduled jobs on tokio-cron-scheduler, one runner per tick.
+//!
+//! Every server runs the scheduler; when several share one PostgreSQL, each
+//! tick of each job is run by exactly one of them. At a tick, a server takes
+//! the job's [`Lease`]: a single conditional UPDATE of the job's row in
+//! `job_leases` that succeeds only if the row's `last_tick` is older than
+//! this tick and no one holds it. Both backends apply that UPDATE atomically
+//! (PostgreSQL re-checks the condition after a competing update commits), so
+//! the first server wins and the others skip the tick. A server that dies
+//! while holding a lease frees it when `held_until` passes (`jobs.lease_secs`).
+//! Ticks are named by their scheduled second, so servers whose clocks fire a
+//! few milliseconds apart agree on the tick.
+//!
+//! Cron strings come from config (six fields, seconds first); an empty
+//! string disables the job.
+
+use std::sync::Arc;
+
+use actix_web::web;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use tokio_cron_scheduler::{Job, JobScheduler};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::db::schema::{job_leases, job_runs};
+use crate::db::{blocking, now, DbConnection};
+use crate::error::ApiError;
+
+/// Is `expr` a cron string the scheduler accepts?
+pub fn check_cron(expr: &str) -> Result<(), String> {
+    Job::new(expr, |_, _| {}).map(|_| ()).map_err(|e| {
+        format!("`{expr}` is not a cron schedule (sec min hour day month weekday): {e:?}")
+    })
+}
+
+/// The right to run one tick of one job.
+#[derive(Debug)]
+pub struct Lease {
+    pub job: String,
+    pub holder: String,
+    pub tick: NaiveDateTime,
+    run_id: String,
+}
+
+impl Lease {
+    /// Take the lease for `tick`, or `None` if another server has (or had) this tick.
+    pub fn acquire(
+        conn: &mut DbConnection,
+        job: &str,
+        holder: &str,
+        tick: NaiveDateTime,
+        lease_secs: u64,
+    ) -> Result<Option<Lease>, ApiError> {
+        let exists: i64 = job_leases::table
+            .filter(job_leases::job.eq(job))
+            .count()
+            .get_result(conn)?;
+        if exists == 0 {
+            let epoch = chrono::DateTime::UNIX_EPOCH.naive_utc();
+            let inserted = diesel::insert_into(job_leases::table)
+                .values((job_leases::job.eq(job), job_leases::last_tick.eq(epoch)))
+                .execute(conn);
+            match inserted {
+                Ok(_) => {}
+                // Another server created the row first: fine.
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let at = now();
+        let until = at + chrono::Duration::seconds(lease_secs.max(1) as i64);
+        let taken = diesel::update(
+            job_leases::table
+                .filter(job_leases::job.eq(job))
+                .filter(job_leases::last_tick.lt(tick))
+                .filter(
+                    job_leases::held_until
+                        .is_null()
+                        .or(job_leases::held_until.lt(at)),
+                ),
+        )
+        .set((
+            job_leases::holder.eq(holder),
+            job_leases::last_tick.eq(tick),
+            job_leases::held_until.eq(Some(until)),
+        ))
+        .execute(conn)?;
+        if taken == 0 {
+            return Ok(None);
+        }
+        let run_id = Uuid::new_v4().to_string();
+        diesel::insert_into(job_runs::table)
+            .values((
+                job_runs::id.eq(&run_id),
+                job_runs::job.eq(job),
+                job_runs::tick.eq(tick),
+                job_runs::holder.eq(holder),
+                job_runs::started_at.eq(at),
+            ))
+            .execute(conn)?;
+        Ok(Some(Lease {
+            job: job.to_owned(),
+            holder: holder.to_owned(),
+            tick,
+            run_id,
+        }))
+    }
+
+    /// Record how the run ended and free the lease for the next tick.
+    pub fn release(self, conn: &mut DbConnection, outcome: &str) -> Result<(), ApiError> {
+        let outcome: String = outcome.chars().take(500).collect();
+        diesel::update(job_runs::table.find(&self.run_id))
+            .set((
+                job_runs::finished_at.eq(Some(now())),
+                job_runs::outcome.eq(Some(outcome)),
+            ))
+            .execute(conn)?;
+        diesel::update(
+            job_leases::table
+                .filter(job_leases::job.eq(&self.job))
+                .filter(job_leases::holder.eq(&self.holder)),
+        )
+        .set(job_leases::held_until.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+        Ok(())
+    }
+}
+
+/// The tick a firing belongs to: the scheduled second, i.e. now rounded to the nearest second.
+pub fn tick_of(at: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
+    let secs = (at.timestamp_millis() + 500).div_euclid(1000);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or(at)
+        .naive_utc()
+}
+
+/// A job: a name, its cron string, and the work (run on the blocking pool).
+pub type JobFn = fn(&AppState) -> Result<(), ApiError>;
+
+/// The jobs this server knows, with their configured schedules.
+fn registered(state: &AppState) -> Vec<(&'static str, String, JobFn)> {
+    vec![(
+        "outbox_sweep",
+        state.settings.jobs.outbox_sweep.clone(),
+        outbox_sweep as JobFn,
+    )]
+}
+
+/// Start the scheduler with every enabled job, on the current runtime.
+pub fn spawn(state: web::Data<AppState>) {
+    let jobs: Vec<_> = registered(&state)
+        .into_iter()
+        .filter(|(_, cron, _)| !cron.trim().is_empty())
+        .collect();
+    if jobs.is_empty() {
+        return;
+    }
+    tokio::spawn(async move {
+        let scheduler = match JobScheduler::new().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = ?e, "the job scheduler did not start");
+                return;
+            }
+        };
+        for (name, cron, work) in jobs {
+            let state = state.clone();
+            let job = Job::new_async(cron.as_str(), move |_, _| {
+                let state = state.clone();
+                Box::pin(async move { run_tick(state, name, work).await })
+            });
+            match job {
+                Ok(job) => {
+                    if let Err(e) = scheduler.add(job).await {
+                        tracing::error!(job = name, error = ?e, "could not schedule job");
+                    } else {
+                        tracing::info!(job = name, cron = %cron, "job scheduled");
+                    }
+                }
+                Err(e) => tracing::error!(job = name, error = ?e, "invalid schedule"),
+            }
+        }
+        if let Err(e) = scheduler.start().await {
+            tracing::error!(error = ?e, "the job scheduler did not start");
+            return;
+        }
+        // Keep the scheduler alive as long as the server runs.
+        let _keep = Arc::new(scheduler);
+        std::future::pending::<()>().await;
+    });
+}
+
+async fn run_tick(state: web::Data<AppState>, name: &'static str, work: JobFn) {
+    let tick = tick_of(chrono::Utc::now());
+    let result = blocking(move || {
+        let mut conn = state.db.get()?;
+        let Some(lease) = Lease::acquire(
+            &mut conn,
+            name,
+            &state.instance_id,
+            tick,
+            state.settings.jobs.lease_secs,
+        )?
+        else {
+            return Ok(false);
+        };
+        drop(conn);
+        let outcome = match work(&state) {
+            Ok(()) => "ok".to_owned(),
+            Err(e) => format!("error: {e}"),
+        };
+        let mut conn = state.db.get()?;
+        lease.release(&mut conn, &outcome)?;
+        Ok(true)
+    })
+    .await;
+    match result {
+        Ok(true) => tracing::debug!(job = name, %tick, "job tick ran here"),
+        Ok(false) => tracing::debug!(job = name, %tick, "job tick taken by another server"),
+        Err(e) => tracing::warn!(job = name, %tick, error = %e, "job tick failed"),
+    }
+}
+
+/// Free deliveries claimed by servers that went away, prune old rows and job history, report dead deliveries.
+pub fn outbox_sweep(state: &AppState) -> Result<(), ApiError> {
+    let (freed, pruned, dead) = state
+        .db
+        .write(|conn| crate::notify::outbox::sweep(conn, state.settings.notify.retention_days))?;
+    let cutoff = now() - chrono::Duration::days(i64::from(state.settings.notify.retention_days));
+    state.db.write(|conn| {
+        Ok(
+            diesel::delete(job_runs::table.filter(job_runs::started_at.lt(cutoff)))
+                .execute(conn)?,
+        )
+    })?;
+    if freed > 0 {
+        crate::notify::wake();
+    }
+    if dead > 0 {
+        tracing::warn!(
+            dead,
+            "notification deliveries are dead; see GET /api/v1/admin/deliveries?state=dead"
+        );
+    }
+    tracing::debug!(freed, pruned, dead, "outbox sweep");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cron_strings_are_checked() {
+        assert!(check_cron("0 */5 * * * *").is_ok());
+        assert!(check_cron("every minute").is_err());
+    }
+
+    #[test]
+    fn ticks_round_to_the_scheduled_second() {
+        let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap();
+        assert_eq!(tick_of(at(10_000)), tick_of(at(10_400)));
+        assert_eq!(tick_of(at(10_000)), tick_of(at(9_700)));
+        assert_ne!(tick_of(at(10_000)), tick_of(at(11_000)));
+    }
+}

@@ -1,0 +1,292 @@
+//! Notifications: events become outbox rows, delivery workers send them.
+//!
+//! An [`Event`] is written to the durable outbox by [`enqueue`] inside the
+//! caller's transaction, one row per recipient and channel: e-mail (to the
+//! user's address, in the user's language), webhook (per organisation
+//! endpoint, HMAC-signed) and stream (the user's server-sent-events stream,
+//! which replays from the outbox). Delivery workers ([`workers`]) claim due
+//! rows, retry with exponential backoff and mark a row dead after the
+//! configured number of attempts; each channel has its own worker, and each
+//! delivery its own task, so one dead channel or endpoint never holds the
+//! others. `(channel, target, dedupe_key)` is unique, so a repeated event
+//! reaches nobody twice.
+//!
+//! Wake-ups: in one process a [`watch`](tokio::sync::watch) channel wakes the
+//! workers and streams; on PostgreSQL `enqueue` also sends `NOTIFY
+//! isacx_outbox`, delivered at commit to every server sharing the database
+//! ([`listen`]), so a stream held open on another server sees the event at
+//! once. The outbox table stays the source of truth; the wake-up only says
+//! "look again", and a poll interval covers a lost one.
+
+pub mod email;
+pub mod listen;
+pub mod outbox;
+pub mod settings;
+pub mod webhook;
+pub mod workers;
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use isacx_schemas::api::Role;
+pub use isacx_schemas::notify::{Channel, EventKind, LocalisedText, Notification, Urgency};
+use uuid::Uuid;
+
+use crate::db::models::{OrganisationRow, UserRow};
+use crate::db::schema::{organisations, users, webhook_endpoints};
+use crate::db::{parse_list, DbConnection};
+use crate::error::ApiError;
+use crate::policy::{self, Access, Viewer};
+
+/// Channel name of PostgreSQL's LISTEN/NOTIFY wake-up.
+pub const PG_CHANNEL: &str = "isacx_outbox";
+
+/// Something members should hear about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub kind: EventKind,
+    /// Same key + same target + same channel → one delivery, e.g. `advisory:<id>:<modified>:published`.
+    pub dedupe_key: String,
+    /// The STIX id the event is about.
+    pub object_id: String,
+    pub urgency: Urgency,
+    pub sectors: Vec<String>,
+    /// CPE 2.3 or `vendor:product`.
+    pub products: Vec<String>,
+    pub tags: Vec<String>,
+    pub title: LocalisedText,
+    pub summary: LocalisedText,
+    pub deadline: Option<DateTime<Utc>>,
+    /// The JSON delivered to webhooks and the stream (the object as members may see it).
+    pub payload: serde_json::Value,
+}
+
+impl Event {
+    fn notification(&self, delivery_id: Uuid, created: DateTime<Utc>) -> Notification {
+        Notification {
+            delivery_id,
+            kind: self.kind,
+            object_id: self.object_id.clone(),
+            urgency: self.urgency,
+            sectors: self.sectors.clone(),
+            products: self.products.clone(),
+            tags: self.tags.clone(),
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            deadline: self.deadline,
+            payload: self.payload.clone(),
+            created,
+        }
+    }
+}
+
+/// Does a user's filter let the event through?
+pub fn filter_matches(
+    settings: &isacx_schemas::notify::NotificationSettings,
+    event: &Event,
+) -> bool {
+    fn any_common(wanted: &[String], have: &[String]) -> bool {
+        wanted.is_empty()
+            || wanted
+                .iter()
+                .any(|w| have.iter().any(|h| h.eq_ignore_ascii_case(w)))
+    }
+    let sector_ok = settings.sectors.is_empty()
+        || event.sectors.iter().any(|s| s == policy::ALL_SECTORS)
+        || any_common(&settings.sectors, &event.sectors);
+    event.urgency >= settings.min_urgency
+        && sector_ok
+        && any_common(&settings.products, &event.products)
+        && any_common(&settings.tags, &event.tags)
+}
+
+/// Write the outbox rows for `event`. Call it INSIDE the caller's
+/// transaction, so the change and its notifications commit together.
+///
+/// Each recipient (a user id) is checked again with the sharing policy
+/// against `access` (the object's); users denied, disabled or unknown are
+/// dropped. Then the member organisation's threshold and the user's own
+/// filters apply, and one row is written per enabled channel: e-mail and
+/// stream for the user, and one per enabled webhook endpoint of each
+/// organisation with at least one recipient. Returns the rows written
+/// (repeats of an earlier event with the same `dedupe_key` write nothing).
+pub fn enqueue(
+    conn: &mut DbConnection,
+    event: &Event,
+    access: &Access,
+    recipients: &[Uuid],
+) -> Result<usize, ApiError> {
+    if event.dedupe_key.trim().is_empty() {
+        return Err(ApiError::internal(
+            "notify::enqueue: an event needs a dedupe_key",
+        ));
+    }
+    let unique: BTreeSet<Uuid> = recipients.iter().copied().collect();
+    let mut written = 0;
+    let mut webhook_orgs = BTreeSet::new();
+    for user_id in unique {
+        let Some(user) = users::table
+            .find(user_id.to_string())
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?
+        else {
+            continue;
+        };
+        if user.disabled {
+            continue;
+        }
+        let org: Option<OrganisationRow> = match &user.organisation_id {
+            Some(id) => organisations::table
+                .find(id)
+                .select(OrganisationRow::as_select())
+                .first(conn)
+                .optional()?,
+            None => None,
+        };
+        let viewer = Viewer::User {
+            role: user.role(),
+            organisation: org.as_ref().and_then(|o| Uuid::parse_str(&o.id).ok()),
+            sectors: org
+                .as_ref()
+                .map(|o| parse_list(&o.sectors).into_iter().collect())
+                .unwrap_or_default(),
+        };
+        if !policy::may_read(&viewer, access) {
+            tracing::debug!(user = %user_id, object = %event.object_id, "notification dropped: the policy denies this user");
+            continue;
+        }
+        if let Some(org) = &org {
+            if event.urgency < settings::organisation_threshold(conn, &org.id)? {
+                continue;
+            }
+            if user.role() == Role::Operator {
+                webhook_orgs.insert(org.id.clone());
+            }
+        }
+        let prefs = settings::user_settings(conn, &user.id)?;
+        if !filter_matches(&prefs, event) {
+            continue;
+        }
+        if prefs.email {
+            written += outbox::insert(
+                conn,
+                event,
+                Channel::Email,
+                &user.id,
+                Some(&user.id),
+                user.organisation_id.as_deref(),
+                |id, at| event.notification(id, at),
+            )?;
+        }
+        if prefs.stream {
+            written += outbox::insert(
+                conn,
+                event,
+                Channel::Stream,
+                &user.id,
+                Some(&user.id),
+                user.organisation_id.as_deref(),
+                |id, at| event.notification(id, at),
+            )?;
+        }
+    }
+    for org_id in webhook_orgs {
+        let endpoints: Vec<String> = webhook_endpoints::table
+            .filter(webhook_endpoints::organisation_id.eq(&org_id))
+            .filter(webhook_endpoints::enabled.eq(true))
+            .select(webhook_endpoints::id)
+            .load(conn)?;
+        for endpoint in endpoints {
+            written += outbox::insert(
+                conn,
+                event,
+                Channel::Webhook,
+                &endpoint,
+                None,
+                Some(&org_id),
+                |id, at| event.notification(id, at),
+            )?;
+        }
+    }
+    if written > 0 {
+        if let DbConnection::Postgres(pg) = conn {
+            // Delivered at commit, to every server listening on this database.
+            diesel::sql_query(format!("NOTIFY {PG_CHANNEL}")).execute(pg)?;
+        }
+        wake();
+    }
+    Ok(written)
+}
+
+fn hub() -> &'static tokio::sync::watch::Sender<u64> {
+    static HUB: OnceLock<tokio::sync::watch::Sender<u64>> = OnceLock::new();
+    HUB.get_or_init(|| tokio::sync::watch::channel(0).0)
+}
+
+/// Tell this process's workers and streams to look at the outbox again.
+pub fn wake() {
+    hub().send_modify(|n| *n = n.wrapping_add(1));
+}
+
+/// A receiver that changes whenever [`wake`] is called.
+pub fn subscribe() -> tokio::sync::watch::Receiver<u64> {
+    hub().subscribe()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use isacx_schemas::notify::NotificationSettings;
+
+    fn event(urgency: Urgency) -> Event {
+        Event {
+            kind: EventKind::AdvisoryPublished,
+            dedupe_key: "k".into(),
+            object_id: "report--x".into(),
+            urgency,
+            sectors: vec!["electricity".into()],
+            products: vec!["cpe:2.3:a:acme:vpn:1.0:*:*:*:*:*:*:*".into()],
+            tags: vec!["ransomware".into()],
+            title: LocalisedText::default(),
+            summary: LocalisedText::default(),
+            deadline: None,
+            payload: serde_json::json!({}),
+        }
+    }
+
+    #[test]
+    fn filters() {
+        let all = NotificationSettings::default();
+        assert!(filter_matches(&all, &event(Urgency::Info)));
+        let urgent_only = NotificationSettings {
+            min_urgency: Urgency::Urgent,
+            ..all.clone()
+        };
+        assert!(!filter_matches(&urgent_only, &event(Urgency::Warning)));
+        assert!(filter_matches(&urgent_only, &event(Urgency::Urgent)));
+        let finance = NotificationSettings {
+            sectors: vec!["finance".into()],
+            ..all.clone()
+        };
+        assert!(!filter_matches(&finance, &event(Urgency::Urgent)));
+        let mut everywhere = event(Urgency::Info);
+        everywhere.sectors = vec!["*".into()];
+        assert!(
+            filter_matches(&finance, &everywhere),
+            "an event for all sectors reaches every sector filter"
+        );
+        let tagged = NotificationSettings {
+            tags: vec!["RANSOMWARE".into()],
+            ..all.clone()
+        };
+        assert!(filter_matches(&tagged, &event(Urgency::Info)));
+        let other_product = NotificationSettings {
+            products: vec!["vendor:other".into()],
+            ..all
+        };
+        assert!(!filter_matches(&other_product, &event(Urgency::Info)));
+    }
+}
