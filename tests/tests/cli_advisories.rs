@@ -39,7 +39,10 @@ struct Cli {
 
 impl Cli {
     fn new() -> Cli {
-        Cli { exe: isacx_tests::binary("isacx").unwrap(), dir: tempfile::tempdir().unwrap() }
+        Cli {
+            exe: isacx_tests::binary("isacx").unwrap(),
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -50,7 +53,15 @@ impl Cli {
         use std::io::Write;
         let mut cmd = Command::new(&self.exe);
         cmd.arg("--config").arg(self.path("isacx/config.toml")).args(args);
-        for k in ["ISACX_PROFILE", "ISACX_SERVER", "ISACX_CA_FILE", "ISACX_CONFIG", "LC_ALL", "LC_MESSAGES", "LANG"] {
+        for k in [
+            "ISACX_PROFILE",
+            "ISACX_SERVER",
+            "ISACX_CA_FILE",
+            "ISACX_CONFIG",
+            "LC_ALL",
+            "LC_MESSAGES",
+            "LANG",
+        ] {
             cmd.env_remove(k);
         }
         cmd.env("HOME", self.dir.path()).env("TZ", "UTC");
@@ -60,7 +71,11 @@ impl Cli {
             child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
         }
         let out = child.wait_with_output().unwrap();
-        Run { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into_owned(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
 
     fn run(&self, args: &[&str]) -> Run {
@@ -69,7 +84,16 @@ impl Cli {
 
     fn login(&self, app: &TestApp, user: &str) {
         let run = self.run_in(
-            &["--server", &app.base_url, "--ca-file", app.ca_pem.to_str().unwrap(), "login", "-u", user, "--password-stdin"],
+            &[
+                "--server",
+                &app.base_url,
+                "--ca-file",
+                app.ca_pem.to_str().unwrap(),
+                "login",
+                "-u",
+                user,
+                "--password-stdin",
+            ],
             Some(&format!("{USER_PASSWORD}\n")),
         );
         assert_eq!(run.code, 0, "{run:?}");
@@ -83,7 +107,13 @@ async fn register_technologies_ack_and_reassess_through_the_cli() {
         let admin = app.admin_token().await.unwrap();
         app.create_user(&admin, "analyst", Role::Analyst, None).await.unwrap();
         let analyst = app.login("analyst", USER_PASSWORD).await.unwrap();
-        let org = app.create_organisation(&admin, json!({ "name": { "ja": "東都電力株式会社", "en": "Toto Electric Power" }, "sectors": ["electricity"] })).await.unwrap();
+        let org = app
+            .create_organisation(
+                &admin,
+                json!({ "name": { "ja": "東都電力株式会社", "en": "Toto Electric Power" }, "sectors": ["electricity"] }),
+            )
+            .await
+            .unwrap();
         app.create_user(&admin, "toto", Role::Operator, Some(org.id)).await.unwrap();
         let cli = Cli::new();
         cli.login(&app, "toto");
@@ -109,10 +139,17 @@ async fn register_technologies_ack_and_reassess_through_the_cli() {
         assert!(run.stdout.contains("fortinet:fortios:7.2.4") && !run.stdout.contains("ivanti"), "{run:?}");
 
         // A bad register file is refused whole, by line and column.
-        std::fs::write(cli.path("bad.csv"), "resource,outcome,threat_event,impact,likelihood\n制御系 VPN,停止,targeted_attack,4,3\n会計,停止,nonsense,4,9\n").unwrap();
+        std::fs::write(
+            cli.path("bad.csv"),
+            "resource,outcome,threat_event,impact,likelihood\n制御系 VPN,停止,targeted_attack,4,3\n会計,停止,nonsense,4,9\n",
+        )
+        .unwrap();
         let run = cli.run(&["register", "import", cli.path("bad.csv").to_str().unwrap()]);
         assert_eq!(run.code, 6, "{run:?}");
-        assert!(run.stderr.contains("line 3, column threat_event") && run.stderr.contains("line 3, column likelihood"), "{run:?}");
+        assert!(
+            run.stderr.contains("line 3, column threat_event") && run.stderr.contains("line 3, column likelihood"),
+            "{run:?}"
+        );
         assert_eq!(cli.run(&["register", "export"]).stdout.lines().count(), 1, "header only: nothing was stored");
         let run = cli.run(&["register", "import", cli.path("missing.csv").to_str().unwrap()]);
         assert_eq!(run.code, 6);
@@ -128,25 +165,48 @@ async fn register_technologies_ack_and_reassess_through_the_cli() {
         assert_eq!(run.code, 0, "{run:?}");
         assert_eq!(run.json(), json!({ "created": 2, "updated": 0 }));
 
-        // An urgent advisory concerning the VPN entry.
-        let draft = json!({
-            "title": { "en": "Supply-chain attack on VPN appliances", "ja": "VPN 機器へのサプライチェーン攻撃" },
-            "summary": { "en": "Update the firmware.", "ja": "ファームウェアを更新してください。" },
-            "urgency": "urgent", "tlp": "amber", "scope_sectors": ["electricity"],
-            "threat_events": ["targeted_attack_supply_chain"], "products": ["fortinet:fortios"],
-            "recommended_actions": [{ "en": "Apply the patch.", "ja": "修正を適用する。" }]
-        });
-        let created: Value = app.client.post(app.url("/api/v1/advisories")).bearer_auth(&analyst).json(&draft).send().await.unwrap().json().await.unwrap();
+        // An urgent advisory concerning the VPN entry, written and published by an analyst through the CLI.
+        let staff = Cli::new();
+        staff.login(&app, "analyst");
+        std::fs::write(
+            staff.path("advisory.yaml"),
+            "title: { en: Supply-chain attack on VPN appliances, ja: VPN 機器へのサプライチェーン攻撃 }\n\
+             summary: { en: Update the firmware., ja: ファームウェアを更新してください。 }\n\
+             urgency: urgent\ntlp: amber\nscope_sectors: [electricity]\nthreat_events: [targeted_attack_supply_chain]\n\
+             products: ['fortinet:fortios']\nrecommended_actions:\n  - { en: Apply the patch., ja: 修正を適用する。 }\n",
+        )
+        .unwrap();
+        std::fs::write(
+            staff.path("bad.yaml"),
+            "title: { en: x, ja: y }\nsummary: { en: x, ja: y }\nthreat_events: [alien_invasion]\n",
+        )
+        .unwrap();
+        let run = staff.run(&["advisories", "create", staff.path("bad.yaml").to_str().unwrap()]);
+        assert_eq!(run.code, 6, "{run:?}");
+        assert!(run.stderr.contains("threat_events[0]"), "{run:?}");
+        let run = cli.run(&["advisories", "create", staff.path("advisory.yaml").to_str().unwrap()]);
+        assert_eq!(run.code, 4, "operators do not write advisories: {run:?}");
+        let created = staff
+            .run(&["--json", "advisories", "create", staff.path("advisory.yaml").to_str().unwrap()])
+            .json();
         let id = created["id"].as_str().unwrap().to_owned();
-        let r = app.client.post(app.url(&format!("/api/v1/advisories/{id}/publish"))).bearer_auth(&analyst).send().await.unwrap();
-        assert_eq!(r.status(), 200);
+        assert_eq!(created["state"], "draft");
+        let run = staff.run(&["advisories", "publish", &id]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.contains("published (version 1)"), "{run:?}");
 
         let run = cli.run(&["advisories", "list"]);
         assert_eq!(run.code, 0, "{run:?}");
-        assert!(run.stdout.contains("Supply-chain attack on VPN appliances") && run.stdout.contains("urgent"), "{run:?}");
+        assert!(
+            run.stdout.contains("Supply-chain attack on VPN appliances") && run.stdout.contains("urgent"),
+            "{run:?}"
+        );
         let run = cli.run(&["--lang", "ja", "advisories", "show", &id]);
         assert_eq!(run.code, 0, "{run:?}");
-        assert!(run.stdout.contains("VPN 機器へのサプライチェーン攻撃") && run.stdout.contains("制御系 VPN") && run.stdout.contains("requested"), "{run:?}");
+        assert!(
+            run.stdout.contains("VPN 機器へのサプライチェーン攻撃") && run.stdout.contains("制御系 VPN") && run.stdout.contains("requested"),
+            "{run:?}"
+        );
         assert!(!run.stdout.contains("会計システム"), "the unrelated entry is not flagged: {run:?}");
         let shown = cli.run(&["advisories", "show", &id, "--json"]).json();
         let entry = shown["task"]["entries"][0]["entry_id"].as_str().unwrap().to_owned();
@@ -172,8 +232,22 @@ async fn register_technologies_ack_and_reassess_through_the_cli() {
         let csv = std::fs::read_to_string(&exported).unwrap();
         let vpn = csv.lines().find(|l| l.contains("制御系 VPN")).unwrap();
         assert!(vpn.contains(",4,3,3,1,12,3,5,"), "impact 4 × likelihood 3 before, 3 × 1 = 3 after: {vpn}");
-        let board: Value = app.client.get(app.url(&format!("/api/v1/advisories/{id}/board"))).bearer_auth(&analyst).send().await.unwrap().json().await.unwrap();
+        let board: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/advisories/{id}/board")))
+            .bearer_auth(&analyst)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(board["reassessed"], 1);
+
+        let run = staff.run(&["--lang", "ja", "advisories", "withdraw", &id, "--reason", "誤報"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.contains("withdrawn"), "{run:?}");
+        let _ = &analyst;
 
         // Someone else's advisory id: not found.
         let run = cli.run(&["advisories", "ack", &uuid::Uuid::new_v4().to_string()]);

@@ -2,8 +2,10 @@
 //! answer an urgent reassessment request (緊急のリスクアセスメント).
 
 pub mod ack;
+pub mod create;
 pub mod list;
 pub mod msg;
+pub mod publish;
 pub mod reassess;
 pub mod show;
 
@@ -15,13 +17,17 @@ use crate::client::Api;
 use crate::context::Ctx;
 use crate::error::CliError;
 
-/// Read advisories and answer reassessment requests
+/// Read advisories and answer reassessment requests; analysts also write and publish them
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     List(list::Args),
     Show(show::Args),
     Ack(ack::Args),
     Reassess(reassess::Args),
+    Create(create::Args),
+    Publish(publish::PublishArgs),
+    Amend(publish::AmendArgs),
+    Withdraw(publish::WithdrawArgs),
 }
 
 pub async fn run(cmd: Command, ctx: &mut Ctx) -> Result<(), CliError> {
@@ -30,6 +36,10 @@ pub async fn run(cmd: Command, ctx: &mut Ctx) -> Result<(), CliError> {
         Command::Show(args) => show::run(args, ctx).await,
         Command::Ack(args) => ack::run(args, ctx).await,
         Command::Reassess(args) => reassess::run(args, ctx).await,
+        Command::Create(args) => create::run(args, ctx).await,
+        Command::Publish(args) => publish::publish(args, ctx).await,
+        Command::Amend(args) => publish::amend(args, ctx).await,
+        Command::Withdraw(args) => publish::withdraw(args, ctx).await,
     }
 }
 

@@ -31,12 +31,35 @@ pub enum AdvMsg {
     NoTechnologies,
     NoTask,
     Overdue,
-    Acknowledged { advisory: String },
-    Reassessed { advisory: String, entries: usize },
-    Imported { created: usize, updated: usize },
-    Exported { entries: usize, target: String },
-    TechAdded { cpe: String },
-    TechRemoved { cpe: String },
+    Acknowledged {
+        advisory: String,
+    },
+    Reassessed {
+        advisory: String,
+        entries: usize,
+    },
+    Imported {
+        created: usize,
+        updated: usize,
+    },
+    Exported {
+        entries: usize,
+        target: String,
+    },
+    TechAdded {
+        cpe: String,
+    },
+    TechRemoved {
+        cpe: String,
+    },
+    Drafted {
+        advisory: String,
+    },
+    StateNow {
+        advisory: String,
+        state: String,
+        version: u32,
+    },
 }
 
 impl AdvMsg {
@@ -76,6 +99,11 @@ impl AdvMsg {
             Exported { entries, target } => (format!("Exported {entries} register entr(y/ies) to {target}."), format!("リスク登録 {entries} 件を {target} に書き出しました。")),
             TechAdded { cpe } => (format!("Added {cpe} to the technologies in use."), format!("利用技術に {cpe} を追加しました。")),
             TechRemoved { cpe } => (format!("Removed {cpe} from the technologies in use."), format!("利用技術から {cpe} を削除しました。")),
+            Drafted { advisory } => (
+                format!("Draft advisory {advisory} saved; publish it with `isacx advisories publish {advisory}`."),
+                format!("情報提供の下書き {advisory} を保存しました。`isacx advisories publish {advisory}` で公開します。"),
+            ),
+            StateNow { advisory, state, version } => (format!("Advisory {advisory} is {state} (version {version})."), format!("情報提供 {advisory} の状態: {state}(第 {version} 版)。")),
         };
         match lang {
             Lang::En => en,
@@ -132,6 +160,12 @@ mod tests {
             },
             TechAdded { cpe: s() },
             TechRemoved { cpe: s() },
+            Drafted { advisory: s() },
+            StateNow {
+                advisory: s(),
+                state: s(),
+                version: 1,
+            },
         ];
         for m in &all {
             // Exhaustiveness witness: a new variant must be listed above.
@@ -165,7 +199,9 @@ mod tests {
                 | Imported { .. }
                 | Exported { .. }
                 | TechAdded { .. }
-                | TechRemoved { .. } => {}
+                | TechRemoved { .. }
+                | Drafted { .. }
+                | StateNow { .. } => {}
             }
             let (en, ja) = (m.text(Lang::En), m.text(Lang::Ja));
             assert!(!en.is_empty() && en.is_ascii(), "{m:?}: {en}");
