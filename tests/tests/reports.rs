@@ -232,6 +232,14 @@ async fn oversize_fields_are_refused_before_anything_is_stored() {
         let one = too_many["indicators"][0].clone();
         too_many["indicators"] = json!([one.clone(), one.clone(), one]);
         assert_eq!(refused(submit(too_many).await.unwrap()).await[0].0, "indicators");
+        // Invalid STIX and unknown taxonomy codes are refused too, as before.
+        let mut invalid_stix = fixture();
+        invalid_stix["indicators"][0]["pattern"] = json!("[ipv4-addr:value = ");
+        let r = submit(invalid_stix).await.unwrap();
+        assert!(matches!(r.status().as_u16(), 400 | 422), "{}", r.status());
+        let mut unknown_code = fixture();
+        unknown_code["threat_event"] = json!("alien_invasion");
+        assert!(refused(submit(unknown_code).await.unwrap()).await.iter().any(|(f, _)| f == "threat_event"));
         assert_eq!(rows(), (0, 0), "a refused submission left rows behind");
 
         // Over TAXII too: the envelope is refused, nothing stored.
