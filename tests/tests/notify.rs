@@ -765,3 +765,122 @@ async fn one_server_runs_each_job_tick_when_two_share_the_database() {
         first.stop().await;
     }
 }
+
+/// Two server processes on one PostgreSQL: an event written through one
+/// reaches a stream held open on the other at once, by LISTEN/NOTIFY (the
+/// other's poll interval is a minute, longer than this test waits). The
+/// second server's logs never show a webhook secret it handed out.
+#[tokio::test]
+async fn an_event_reaches_a_stream_on_another_server_through_listen_notify() {
+    use eventsource_stream::Eventsource;
+    use std::io::BufRead;
+    if !backends().contains(&isacx_tests::Backend::Postgres) {
+        isacx_tests::notice("NOTE: the LISTEN/NOTIFY test needs PostgreSQL and was SKIPPED (on SQLite one server keeps events in process)");
+        return;
+    }
+    let app = TestApp::spawn(isacx_tests::Backend::Postgres)
+        .await
+        .unwrap();
+    let admin = app.admin_token().await.unwrap();
+    let org = organisation(&app, &admin, "Toto Electric", "electricity").await;
+    let alice = user(&app, &admin, "alice", Some(org.id), "en").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(isacx_tests::binary("isacx-server").unwrap())
+        .arg("serve")
+        .env("ISACX_SERVER_STORAGE__DATABASE_URL", &app.database_url)
+        .env("ISACX_SERVER_STORAGE__DATA_DIR", dir.path().join("data"))
+        .env("ISACX_SERVER_HTTP__BIND", "127.0.0.1:0")
+        .env("ISACX_SERVER_NOTIFY__POLL_INTERVAL_MS", "60000")
+        .env("ISACX_SERVER_NOTIFY__STREAM_KEEPALIVE_SECS", "1")
+        .env("ISACX_SERVER_NOTIFY__WEBHOOK_ALLOW_HTTP", "true")
+        .env("ISACX_SERVER_LOG__FILTER", "debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut logs = Vec::new();
+    let port = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the second server started");
+        let port = line
+            .strip_prefix("isacx-server listening on https://127.0.0.1:")
+            .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok());
+        logs.push(line);
+        if let Some(port) = port {
+            break port;
+        }
+    };
+    let client = isacx_tests::client_trusting(&dir.path().join("data/tls/ca.pem")).unwrap();
+    let other = format!("https://localhost:{port}");
+    let login: api::LoginResponse = client
+        .post(format!("{other}/api/v1/auth/login"))
+        .json(&json!({ "username": "alice", "password": USER_PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let response = client
+        .get(format!("{other}/api/v1/notifications/stream"))
+        .bearer_auth(&login.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut stream = response.bytes_stream().eventsource();
+    // Let the stream read the (empty) outbox and settle into waiting: from now
+    // on only a wake-up makes it look again before its minute-long poll.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let ev = event("across", Urgency::Urgent, &["electricity"]);
+    enqueue(&app, ev.clone(), amber(&["electricity"]), vec![alice.id]).await;
+    let got = read_events(&mut stream, 1).await;
+    assert_eq!(
+        serde_json::from_str::<Notification>(&got[0].data)
+            .unwrap()
+            .object_id,
+        ev.object_id
+    );
+
+    let created: CreatedWebhook = client
+        .post(format!("{other}/api/v1/notifications/webhooks"))
+        .bearer_auth(&login.token)
+        .json(&json!({ "url": "http://127.0.0.1:9/hook" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    drop(stream);
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    logs.extend(rx.try_iter());
+    assert!(
+        logs.iter().any(|l| l.contains("notify.webhook.create")),
+        "the change is logged: {logs:#?}"
+    );
+    assert!(
+        !logs.iter().any(|l| l.contains(&created.secret)),
+        "a webhook secret never reaches the logs"
+    );
+    app.stop().await;
+}
