@@ -126,6 +126,7 @@ pub enum Command {
     Report(report::Command),
     #[command(subcommand)]
     Review(review::Command),
+    #[command(subcommand)]
     Advisories(advisories::Command),
     #[command(subcommand)]
     Register(register::Command),

@@ -41,6 +41,10 @@ pub struct Settings {
     pub intake: IntakeSettings,
     /// Advisories and urgent reassessment: deadlines, reminders, escalation.
     pub advisories: AdvisorySettings,
+    /// Notification delivery: e-mail, webhooks, event stream, retries.
+    pub notify: NotifySettings,
+    /// Scheduled jobs (cron strings with seconds; an empty string disables a job).
+    pub jobs: JobsSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -73,11 +77,6 @@ impl Default for IntakeSettings {
     }
 }
 
-    /// Notification delivery: e-mail, webhooks, event stream, retries.
-    pub notify: NotifySettings,
-    /// Scheduled jobs (cron strings with seconds; an empty string disables a job).
-    pub jobs: JobsSettings,
-}
 
 /// A secret from the configuration: never printed, never logged, never
 /// written back out (it serialises as an empty string).
@@ -221,13 +220,15 @@ impl NotifySettings {
 pub struct JobsSettings {
     /// Outbox sweep: frees deliveries claimed by a server that went away, prunes old rows, reports dead ones.
     pub outbox_sweep: String,
+    /// Reassessment sweep: reminds members of urgent reassessments and escalates missed deadlines (timings in `[advisories]`).
+    pub reassessment_sweep: String,
     /// Seconds a server holds a job's lease at most; a server that dies mid-run frees it after this.
     pub lease_secs: u64,
 }
 
 impl Default for JobsSettings {
     fn default() -> Self {
-        JobsSettings { outbox_sweep: "0 */5 * * * *".to_owned(), lease_secs: 600 }
+        JobsSettings { outbox_sweep: "0 */5 * * * *".to_owned(), reassessment_sweep: "0 */5 * * * *".to_owned(), lease_secs: 600 }
     }
 }
 
@@ -456,7 +457,7 @@ impl Settings {
         if !self.notify.smtp_host.is_empty() {
             self.notify.smtp_password()?;
         }
-        for (name, cron) in [("outbox_sweep", &self.jobs.outbox_sweep)] {
+        for (name, cron) in [("outbox_sweep", &self.jobs.outbox_sweep), ("reassessment_sweep", &self.jobs.reassessment_sweep)] {
             if !cron.trim().is_empty() {
                 crate::jobs::check_cron(cron).map_err(|e| ConfigError::Invalid(format!("jobs.{name}: {e}")))?;
             }

@@ -74,8 +74,9 @@ impl Cli {
         self.path("isacx/credentials.toml")
     }
 
-    pub fn run_in(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        use std::io::Write;
+    /// The client with this profile directory and a clean environment, not yet started
+    /// (for long-running commands such as `watch`; output is piped).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.exe);
         cmd.arg("--config")
             .arg(self.path("isacx/config.toml"))
@@ -92,17 +93,22 @@ impl Cli {
         ] {
             cmd.env_remove(k);
         }
-        cmd.env("HOME", self.dir.path()).env("TZ", "UTC");
+        cmd.env("HOME", self.dir.path())
+            .env("TZ", "UTC")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    pub fn run_in(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        use std::io::Write;
+        let mut cmd = self.command(args);
         cmd.stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
             Stdio::null()
         });
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = cmd.spawn().unwrap();
         if let Some(input) = stdin {
             child
                 .stdin

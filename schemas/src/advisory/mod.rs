@@ -17,11 +17,13 @@ pub use product::{Product, ProductError};
 /// Property extension carried by the STIX `report` an advisory is published as.
 pub const ADVISORY_EXTENSION_ID: &str = "extension-definition--b4f8a1d2-6c3e-4f57-9a0b-7d21e5c9f346";
 
-/// How urgent an advisory is. Urgent ones request a reassessment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+/// How urgent an advisory is. Urgent ones request a reassessment. Ordered:
+/// a notification threshold of `warning` lets `warning` and `urgent` through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
+    #[default]
     Info,
     Warning,
     Urgent,
@@ -62,6 +64,18 @@ impl std::fmt::Display for Urgency {
 pub struct LocalisedText {
     pub en: String,
     pub ja: String,
+}
+
+impl LocalisedText {
+    /// The text in `locale` (`ja` or anything else for English), falling back to the other language when empty.
+    pub fn get(&self, locale: &str) -> &str {
+        let (first, second) = if locale == "ja" { (&self.ja, &self.en) } else { (&self.en, &self.ja) };
+        if first.is_empty() {
+            second
+        } else {
+            first
+        }
+    }
 }
 
 /// What an analyst writes: the body of `POST /api/v1/advisories` and of an amendment.

@@ -29,6 +29,7 @@ use crate::db::models::parse_uuid;
 use crate::db::schema::{advisories, reports, stix_objects};
 use crate::db::{now, to_utc, DbConnection};
 use crate::error::ApiError;
+use crate::notify;
 use crate::policy::{self, Access, Audience, Viewer, ALL_SECTORS};
 
 pub use tasks::{reassessment_sweep, reassessment_sweep_at};
@@ -91,6 +92,24 @@ impl AdvisoryRow {
             updated_at: to_utc(self.updated_at),
             published_at: self.published_at.map(to_utc),
             withdrawn_reason: self.withdrawn_reason.clone(),
+        }
+    }
+
+    /// What a member sees: without the raw reports it was made from (the link
+    /// to a raw report never leaves the curators) or the other RED recipients.
+    pub fn member_view(&self) -> adv::Advisory {
+        let mut api = self.to_api();
+        api.content.reports.clear();
+        api.content.recipients.clear();
+        api
+    }
+
+    /// The view `principal` is entitled to.
+    pub fn view_for(&self, principal: &Principal) -> adv::Advisory {
+        if is_curator(principal) {
+            self.to_api()
+        } else {
+            self.member_view()
         }
     }
 }
@@ -382,13 +401,13 @@ pub fn list(state: &AppState, principal: &Principal, wanted: Option<AdvisoryStat
         Ok(rows
             .iter()
             .filter(|r| policy::may_read(&viewer, &r.access()))
-            .map(AdvisoryRow::to_api)
+            .map(|r| r.view_for(principal))
             .collect())
     })
 }
 
 pub fn get(state: &AppState, principal: &Principal, id: Uuid) -> Result<adv::Advisory, ApiError> {
-    state.db.read(|conn| Ok(visible(conn, &Viewer::from_principal(principal), id)?.to_api()))
+    state.db.read(|conn| Ok(visible(conn, &Viewer::from_principal(principal), id)?.view_for(principal)))
 }
 
 /// The concerned members as matching sees them now (analysts).
@@ -402,17 +421,53 @@ pub fn matches(state: &AppState, principal: &Principal, id: Uuid) -> Result<Vec<
     })
 }
 
-/// What the lead wires to `notify::enqueue` at merge: the users to tell, per
-/// event. Until then the matches and tasks in our own tables are the record.
-fn notify_concerned(_conn: &mut DbConnection, advisory: &AdvisoryRow, kind: &str, matches: &[MemberMatch]) -> Result<(), ApiError> {
-    // MERGE (issue 6): build a notify::Event { kind, dedupe_key:
-    // "advisory:<stix_id>:<stix_modified>:<kind>", object_id: stix_id, urgency,
-    // sectors, products, title, summary, deadline, payload } and call
-    // notify::enqueue(conn, &event, &advisory.access(), &tasks::recipients(conn, &access, matches)?)
-    // here, inside the publishing transaction. Every recipient passed
-    // policy::may_read in matching::concerned already.
-    tracing::info!(advisory = %advisory.id, kind, members = matches.len(), "advisory event ready for notification");
-    Ok(())
+/// Tell the concerned members' users, inside the publishing transaction, so
+/// the change and its notifications commit together. Every recipient passed
+/// `policy::may_read` in matching, and `notify::enqueue` checks again.
+fn notify_concerned(
+    state: &AppState,
+    conn: &mut DbConnection,
+    advisory: &AdvisoryRow,
+    kind: notify::EventKind,
+    matches: &[MemberMatch],
+) -> Result<usize, ApiError> {
+    let access = advisory.access();
+    let recipients = tasks::recipients(conn, &access, matches)?;
+    if recipients.is_empty() {
+        return Ok(0);
+    }
+    let event = advisory_event(state, advisory, kind)?;
+    notify::enqueue(conn, &event, &access, &recipients)
+}
+
+/// The notification an advisory event becomes; the payload is the member view.
+pub fn advisory_event(state: &AppState, advisory: &AdvisoryRow, kind: notify::EventKind) -> Result<notify::Event, ApiError> {
+    let content = advisory.content();
+    let mut sectors: BTreeSet<String> = content.affected_sectors.iter().chain(&content.scope_sectors).cloned().collect();
+    if sectors.is_empty() {
+        sectors.insert(ALL_SECTORS.to_owned());
+    }
+    let stage = match kind {
+        notify::EventKind::AdvisoryPublished => "published",
+        notify::EventKind::AdvisoryAmended => "amended",
+        notify::EventKind::AdvisoryWithdrawn => "withdrawn",
+        notify::EventKind::TaskReminder => "reminder",
+        notify::EventKind::TaskEscalation => "escalation",
+    };
+    let urgent = advisory.urgency() == Urgency::Urgent;
+    Ok(notify::Event {
+        kind,
+        dedupe_key: format!("advisory:{}:{}:{stage}", advisory.stix_id, advisory.stix_modified.as_deref().unwrap_or("draft")),
+        object_id: advisory.stix_id.clone(),
+        urgency: advisory.urgency(),
+        sectors: sectors.into_iter().collect(),
+        products: content.products.clone(),
+        tags: content.threat_events.iter().chain(&content.risk_sources).cloned().collect(),
+        title: content.title.clone(),
+        summary: content.summary.clone(),
+        deadline: urgent.then(|| tasks::deadline_of(state, advisory)),
+        payload: serde_json::to_value(advisory.member_view()).map_err(ApiError::internal)?,
+    })
 }
 
 fn next_modified(previous: Option<&str>) -> DateTime<Utc> {
@@ -483,7 +538,7 @@ pub fn publish(state: &AppState, actor: &Actor, viewer: &Viewer, id: Uuid) -> Re
                 detail: serde_json::json!({ "stix_id": row.stix_id, "modified": modified, "tlp": row.tlp, "urgency": row.urgency, "concerned": concerned.len(), "tasks": opened }),
             },
         )?;
-        notify_concerned(conn, &row, "published", &concerned)?;
+        notify_concerned(state, conn, &row, notify::EventKind::AdvisoryPublished, &concerned)?;
         Ok(row.to_api())
     })
 }
@@ -525,7 +580,7 @@ pub fn amend(state: &AppState, principal: &Principal, id: Uuid, draft: AdvisoryD
                 detail: serde_json::json!({ "version": row.version, "modified": modified, "concerned": concerned.len(), "tasks": changed, "cancelled": cancelled }),
             },
         )?;
-        notify_concerned(conn, &row, "amended", &concerned)?;
+        notify_concerned(state, conn, &row, notify::EventKind::AdvisoryAmended, &concerned)?;
         Ok(row.to_api())
     })
 }
@@ -567,7 +622,7 @@ pub fn withdraw(state: &AppState, principal: &Principal, id: Uuid, reason: &str)
                 detail: serde_json::json!({ "reason": reason.trim(), "modified": modified, "cancelled": cancelled }),
             },
         )?;
-        notify_concerned(conn, &row, "withdrawn", &concerned)?;
+        notify_concerned(state, conn, &row, notify::EventKind::AdvisoryWithdrawn, &concerned)?;
         Ok(row.to_api())
     })
 }

@@ -63,7 +63,7 @@ pub fn default_deadline(state: &AppState, from: DateTime<Utc>) -> DateTime<Utc> 
     from + chrono::Duration::seconds(i64::try_from(state.settings.advisories.default_deadline_secs).unwrap_or(i64::MAX / 4))
 }
 
-fn deadline_of(state: &AppState, advisory: &AdvisoryRow) -> DateTime<Utc> {
+pub(crate) fn deadline_of(state: &AppState, advisory: &AdvisoryRow) -> DateTime<Utc> {
     let published = advisory.published_at.map(to_utc).unwrap_or_else(Utc::now);
     advisory.content().reassessment_deadline.unwrap_or_else(|| default_deadline(state, published))
 }
@@ -486,6 +486,26 @@ fn step_recipients(conn: &mut DbConnection, task: &TaskRow, access: &crate::poli
     })
 }
 
+/// The reminder or escalation a step sends, in both languages.
+fn step_event(state: &AppState, advisory: &AdvisoryRow, task: &TaskRow, step: EscalationStep) -> Result<crate::notify::Event, ApiError> {
+    use crate::notify::{EventKind, LocalisedText};
+    let kind = if step == EscalationStep::Reminder { EventKind::TaskReminder } else { EventKind::TaskEscalation };
+    let mut event = super::advisory_event(state, advisory, kind)?;
+    let deadline = to_utc(task.deadline).format("%Y-%m-%d %H:%M UTC");
+    let (en, ja) = match step {
+        EscalationStep::Reminder => ("Reminder: urgent reassessment due", "リマインダー: 緊急のリスクアセスメントの期限"),
+        EscalationStep::EscalatedToMember => ("Escalation: urgent reassessment overdue", "エスカレーション: 緊急のリスクアセスメントが期限切れ"),
+        EscalationStep::EscalatedToAnalysts => ("Escalation to analysts: a member has not reassessed", "分析担当へのエスカレーション: 未実施の緊急リスクアセスメント"),
+    };
+    event.title = LocalisedText {
+        en: format!("{en} {deadline}: {}", event.title.get("en")),
+        ja: format!("{ja} {deadline}: {}", event.title.get("ja")),
+    };
+    event.dedupe_key = format!("reassessment:{}:{}", task.id, step.as_str());
+    event.deadline = Some(to_utc(task.deadline));
+    Ok(event)
+}
+
 fn secs(v: u64) -> chrono::Duration {
     chrono::Duration::seconds(i64::try_from(v).unwrap_or(i64::MAX / 4))
 }
@@ -572,8 +592,9 @@ pub fn reassessment_sweep_at(state: &AppState, at: DateTime<Utc>) -> Result<Vec<
                         detail: serde_json::json!({ "step": step, "recipients": recipients.len(), "organisation": current.organisation_id }),
                     },
                 )?;
-                // MERGE (issue 6): notify::enqueue a TaskReminder (Reminder) or
-                // TaskEscalation event for `recipients` here, in this transaction.
+                let recipient_ids: Vec<Uuid> = recipients.iter().map(|r| parse_uuid(r)).collect();
+                let event = step_event(state, &advisory, &current, *step)?;
+                crate::notify::enqueue(conn, &event, &access, &recipient_ids)?;
                 records.push(adv::StepRecord {
                     task_id: parse_uuid(&current.id),
                     organisation_id: parse_uuid(&current.organisation_id),

@@ -143,11 +143,14 @@ pub type JobFn = fn(&AppState) -> Result<(), ApiError>;
 
 /// The jobs this server knows, with their configured schedules.
 fn registered(state: &AppState) -> Vec<(&'static str, String, JobFn)> {
-    vec![(
-        "outbox_sweep",
-        state.settings.jobs.outbox_sweep.clone(),
-        outbox_sweep as JobFn,
-    )]
+    vec![
+        ("outbox_sweep", state.settings.jobs.outbox_sweep.clone(), outbox_sweep as JobFn),
+        (
+            "reassessment_sweep",
+            state.settings.jobs.reassessment_sweep.clone(),
+            crate::advisories::reassessment_sweep as JobFn,
+        ),
+    ]
 }
 
 /// Start the scheduler with every enabled job, on the current runtime.
