@@ -441,7 +441,6 @@ pub fn publish(state: &AppState, principal: &Principal, id: Uuid, request: api::
         return Err(ApiError::validation(errors));
     }
     let identity = sharing_body_identity(state);
-    let defs = crate::taxii::collections::layout(&state.sectors, state.settings.taxii.public_collection);
     state.db.write(|conn| {
         let row = visible(conn, principal, id)?;
         reviewable(&row)?;
@@ -476,13 +475,9 @@ pub fn publish(state: &AppState, principal: &Principal, id: Uuid, request: api::
         objects.push(isacx_schemas::stix::object_from_json(report_object).map_err(|e| ApiError::internal(format!("{e:?}")))?);
         let mut identity_access = Access::published(Tlp::Clear);
         identity_access.sectors = BTreeSet::from([ALL_SECTORS.to_owned()]);
-        let mut items = vec![crate::store::Incoming {
-            collections: crate::taxii::collections::membership(&defs, &identity_access),
-            object: StixObject::Identity(identity.clone()),
-            access: identity_access,
-        }];
+        let mut items = vec![crate::store::Incoming { object: StixObject::Identity(identity.clone()), access: identity_access }];
         for object in objects {
-            items.push(crate::store::Incoming { collections: crate::taxii::collections::membership(&defs, &access), object, access: access.clone() });
+            items.push(crate::store::Incoming { object, access: access.clone() });
         }
         let outcomes = crate::store::ingest(conn, items)?;
         if let Some(rejected) = outcomes.iter().find_map(|o| match o {

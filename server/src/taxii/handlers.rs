@@ -239,7 +239,7 @@ pub async fn get_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
     check_accept(&req)?;
     let def = readable_collection(&state, &caller, &path)?;
     let mut q = parse_query(&req, &state, true)?;
-    q.collection = Some(def.id);
+    q.collection = Some(def.kind);
     let page = read_page(&state, caller.viewer, q).await?;
     Ok(envelope(&page))
 }
@@ -248,7 +248,7 @@ pub async fn manifest(req: HttpRequest, state: web::Data<AppState>, caller: Call
     check_accept(&req)?;
     let def = readable_collection(&state, &caller, &path)?;
     let mut q = parse_query(&req, &state, true)?;
-    q.collection = Some(def.id);
+    q.collection = Some(def.kind);
     let page = read_page(&state, caller.viewer, q).await?;
     let objects = page
         .rows
@@ -274,7 +274,7 @@ pub async fn get_object(req: HttpRequest, state: web::Data<AppState>, caller: Ca
     let (cid, oid) = path.into_inner();
     let def = readable_collection(&state, &caller, &cid)?;
     let mut q = parse_query(&req, &state, false)?;
-    q.collection = Some(def.id);
+    q.collection = Some(def.kind);
     q.ids = vec![oid];
     let page = read_page(&state, caller.viewer, q).await?;
     if page.rows.is_empty() {
@@ -288,7 +288,7 @@ pub async fn versions(req: HttpRequest, state: web::Data<AppState>, caller: Call
     let (cid, oid) = path.into_inner();
     let def = readable_collection(&state, &caller, &cid)?;
     let mut q = parse_query(&req, &state, false)?;
-    q.collection = Some(def.id);
+    q.collection = Some(def.kind);
     q.ids = vec![oid];
     q.versions = VersionFilter::all();
     let page = read_page(&state, caller.viewer, q).await?;
@@ -309,7 +309,7 @@ pub async fn delete_object(req: HttpRequest, state: web::Data<AppState>, caller:
     let def = readable_collection(&state, &caller, &cid)?;
     let principal = caller.principal.clone().ok_or_else(unauthenticated)?;
     let mut q = parse_query(&req, &state, false)?;
-    q.collection = Some(def.id.clone());
+    q.collection = Some(def.kind.clone());
     q.ids = vec![oid.clone()];
     let version_given = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
         .map(|pairs| pairs.iter().any(|(k, _)| k == "match[version]"))
@@ -394,7 +394,6 @@ pub async fn add_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
         return submit_report_objects(state, principal, body).await;
     }
     let default_tlp = state.settings.sharing.default_tlp();
-    let defs = layout(&state);
     let user_id = principal.user_id.to_string();
     let actor = principal.actor();
     // Parsing, validation and storage run on the blocking pool, not the HTTP worker.
@@ -415,10 +414,7 @@ pub async fn add_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
                     failures.push((id, version, "only STIX 2.1 is accepted".to_owned()));
                 }
                 Ok(object) => match incoming_access(&object, &def, default_tlp) {
-                    Ok(access) => {
-                        let collections = collections::membership(&defs, &access);
-                        accepted.push((id, version, Incoming { object, access, collections }));
-                    }
+                    Ok(access) => accepted.push((id, version, Incoming { object, access })),
                     Err(message) => failures.push((id, version, message)),
                 },
             }
