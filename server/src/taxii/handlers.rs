@@ -349,14 +349,35 @@ pub async fn delete_object(req: HttpRequest, state: web::Data<AppState>, caller:
     Ok(HttpResponse::Ok().content_type(TAXII_MEDIA_TYPE).finish())
 }
 
+/// Our scope extension on an object, read from its typed common properties:
+/// serialising every incoming object back to JSON just to look for it cost
+/// more than storing the object.
+fn scope_extension(object: &StixObject) -> std::result::Result<Option<Value>, String> {
+    let extensions = if let Some(common) = object.sdo_common() {
+        common.extensions.as_ref()
+    } else if let Some(common) = object.sco_common() {
+        common.extensions.as_ref()
+    } else {
+        match object {
+            StixObject::MarkingDefinition(o) => o.extensions.as_ref(),
+            StixObject::Unknown(map) => map.get("extensions").and_then(Value::as_object),
+            other => {
+                let value = other.to_value().map_err(|e| e.to_string())?;
+                return Ok(value.get("extensions").and_then(|e| e.get(SCOPE_EXTENSION_ID)).cloned());
+            }
+        }
+    };
+    Ok(extensions.and_then(|e| e.get(SCOPE_EXTENSION_ID)).cloned())
+}
+
 /// The sharing scope an incoming object asks for through our extension,
 /// else the collection's.
 pub fn incoming_access(object: &StixObject, def: &CollectionDef, default_tlp: Tlp) -> std::result::Result<Access, String> {
     let tlp = Tlp::of_object(object).unwrap_or(default_tlp);
     let mut access = Access::published(tlp);
     access.sectors = def.default_sectors().into_iter().collect();
-    let value = object.to_value().map_err(|e| e.to_string())?;
-    if let Some(scope) = value.get("extensions").and_then(|e| e.get(SCOPE_EXTENSION_ID)) {
+    if let Some(scope) = scope_extension(object)? {
+        let scope = &scope;
         if let Some(sectors) = scope.get("sectors").and_then(Value::as_array) {
             access.sectors = sectors.iter().filter_map(Value::as_str).map(str::to_owned).collect();
             if access.sectors.is_empty() {
