@@ -470,7 +470,7 @@ pub async fn add_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
                 failures: detail(&failure_list),
                 pendings: Vec::new(),
             };
-            crate::taxii::handlers::save_status(conn, &status, &user_id)?;
+            let body = crate::taxii::handlers::save_status(conn, &status, &user_id)?;
             crate::audit::append(
                 conn,
                 &actor,
@@ -480,7 +480,7 @@ pub async fn add_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
                     detail: serde_json::json!({ "collection": def.alias, "success": status.success_count, "failure": status.failure_count }),
                 },
             )?;
-            Ok(status)
+            Ok(body)
         })
     })
     .await
@@ -488,10 +488,12 @@ pub async fn add_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
         isacx_schemas::error::ErrorCode::ValidationFailed => TaxiiApiError::unprocessable(e.detail),
         _ => TaxiiApiError::from(e),
     })?;
-    Ok(HttpResponse::Accepted().content_type(TAXII_MEDIA_TYPE).body(serde_json::to_string(&status).unwrap_or_default()))
+    Ok(HttpResponse::Accepted().content_type(TAXII_MEDIA_TYPE).body(status))
 }
 
-pub fn save_status(conn: &mut crate::db::DbConnection, status: &Status, user_id: &str) -> std::result::Result<(), crate::error::ApiError> {
+/// Store a status resource; returns it as JSON, the body of the 202 too.
+pub fn save_status(conn: &mut crate::db::DbConnection, status: &Status, user_id: &str) -> std::result::Result<String, crate::error::ApiError> {
+    let details = serde_json::to_string(status).map_err(crate::error::ApiError::internal)?;
     use crate::db::schema::taxii_status;
     use diesel::prelude::*;
     diesel::insert_into(taxii_status::table)
@@ -503,10 +505,10 @@ pub fn save_status(conn: &mut crate::db::DbConnection, status: &Status, user_id:
             taxii_status::success_count.eq(status.success_count as i32),
             taxii_status::failure_count.eq(status.failure_count as i32),
             taxii_status::pending_count.eq(status.pending_count as i32),
-            taxii_status::details.eq(serde_json::to_string(status).unwrap_or_default()),
+            taxii_status::details.eq(&details),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(details)
 }
 
 /// A status is shown only to the user who posted: it lists object ids.
