@@ -24,6 +24,7 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub login_throttle: LoginThrottle,
     pub basic_cache: crate::auth::BasicCache,
+    pub api_key_last_used: crate::auth::LastUsedWrites,
     pub sectors: Vec<Sector>,
     pub sector_ids: Vec<String>,
     /// Secret namespace for the ids of sanitised copies, so a raw id does not reveal the shared one.
@@ -51,6 +52,7 @@ impl AppState {
         Ok(AppState {
             login_throttle: LoginThrottle::per_minute(settings.auth.login_attempts_per_minute),
             basic_cache: crate::auth::BasicCache::default(),
+            api_key_last_used: crate::auth::LastUsedWrites::default(),
             settings: Arc::new(settings),
             db,
             tokens,

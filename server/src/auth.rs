@@ -163,6 +163,35 @@ impl LoginThrottle {
     }
 }
 
+/// When this process last wrote each API key's `last_used_at`. A key is
+/// written at most once per [`LastUsedWrites::INTERVAL`]: a committed write
+/// (an fsync on SQLite) on every authenticated read would cost more than the
+/// read, and "last used" to the minute is what an administrator needs.
+#[derive(Default)]
+pub struct LastUsedWrites {
+    written: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+}
+
+impl LastUsedWrites {
+    pub const INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+    const MAX: usize = 10_000;
+
+    /// Whether the use of this key should be written now; if so it counts as written.
+    fn due(&self, key_id: &str) -> bool {
+        let Ok(mut written) = self.written.lock() else {
+            return true;
+        };
+        if written.get(key_id).is_some_and(|at| at.elapsed() < Self::INTERVAL) {
+            return false;
+        }
+        if written.len() >= Self::MAX {
+            written.retain(|_, at| at.elapsed() < Self::INTERVAL);
+        }
+        written.insert(key_id.to_owned(), std::time::Instant::now());
+        true
+    }
+}
+
 /// Recently verified HTTP Basic credentials, so a paging TAXII client does
 /// not pay for an Argon2 check on every request. Keyed by a hash of user name
 /// and password; entries live [`BasicCache::TTL`]. Account state (disabled)
@@ -309,14 +338,15 @@ async fn authenticate(state: Arc<AppState>, creds: Credentials, ip: Option<IpAdd
             crate::db::blocking(move || db.read(|conn| principal_from_session(conn, &claims))).await?
         }
         Credentials::ApiKey(key) => {
-            let db = state.db.clone();
-            crate::db::blocking(move || db.read(|conn| principal_from_api_key(conn, &key))).await?
+            let state = state.clone();
+            crate::db::blocking(move || state.db.read(|conn| principal_from_api_key(conn, &key, &state.api_key_last_used))).await?
         }
         Credentials::Basic { username, password } => {
             if password.starts_with(API_KEY_PREFIX) {
                 // TAXII clients can only send Basic: the key may stand in for the password.
-                let db = state.db.clone();
-                let p = crate::db::blocking(move || db.read(|conn| principal_from_api_key(conn, &password))).await?;
+                let state = state.clone();
+                let p = crate::db::blocking(move || state.db.read(|conn| principal_from_api_key(conn, &password, &state.api_key_last_used)))
+                    .await?;
                 if p.username != username {
                     return Err(ApiError::new(ErrorCode::InvalidCredentials, "user name or password is wrong"));
                 }
@@ -428,7 +458,7 @@ pub fn new_api_key_secret() -> String {
     format!("{API_KEY_PREFIX}{}", Alphanumeric.sample_string(&mut rand::rng(), 43))
 }
 
-fn principal_from_api_key(conn: &mut DbConnection, secret: &str) -> Result<Principal, ApiError> {
+fn principal_from_api_key(conn: &mut DbConnection, secret: &str, last_used: &LastUsedWrites) -> Result<Principal, ApiError> {
     let hash = hash_api_key(secret);
     let key: Option<ApiKeyRow> =
         api_keys::table.filter(api_keys::key_hash.eq(&hash)).select(ApiKeyRow::as_select()).first(conn).optional()?;
@@ -442,8 +472,10 @@ fn principal_from_api_key(conn: &mut DbConnection, secret: &str) -> Result<Princ
         return Err(ApiError::new(ErrorCode::TokenExpired, "this API key has expired"));
     }
     let user: UserRow = users::table.find(&key.user_id).select(UserRow::as_select()).first(conn)?;
-    // Best effort: a failed timestamp update must not fail the request.
-    let _ = diesel::update(api_keys::table.find(&key.id)).set(api_keys::last_used_at.eq(now())).execute(conn);
+    if last_used.due(&key.id) {
+        // Best effort: a failed timestamp update must not fail the request.
+        let _ = diesel::update(api_keys::table.find(&key.id)).set(api_keys::last_used_at.eq(now())).execute(conn);
+    }
     let expires_at = key.expires_at.map(|t| t.and_utc());
     principal_for_user(conn, user, AuthMethod::ApiKey, None, Some(&key), expires_at)
 }

@@ -528,7 +528,6 @@ struct Publication<'a> {
 /// for analysts and auto-publish rules alike.
 fn publish_row(state: &AppState, conn: &mut DbConnection, row: &ReportRow, publication: Publication<'_>) -> Result<(), ApiError> {
     let identity = sharing_body_identity(state);
-    let defs = crate::taxii::collections::layout(&state.sectors, state.settings.taxii.public_collection);
     let submitted: Tlp = row.tlp.parse().unwrap_or(Tlp::Red);
     let tlp = publication.tlp;
     if tlp < submitted {
@@ -560,13 +559,9 @@ fn publish_row(state: &AppState, conn: &mut DbConnection, row: &ReportRow, publi
     objects.push(isacx_schemas::stix::object_from_json(report_object).map_err(|e| ApiError::internal(format!("{e:?}")))?);
     let mut identity_access = Access::published(Tlp::Clear);
     identity_access.sectors = BTreeSet::from([ALL_SECTORS.to_owned()]);
-    let mut items = vec![crate::store::Incoming {
-        collections: crate::taxii::collections::membership(&defs, &identity_access),
-        object: StixObject::Identity(identity.clone()),
-        access: identity_access,
-    }];
+    let mut items = vec![crate::store::Incoming { object: StixObject::Identity(identity.clone()), access: identity_access }];
     for object in objects {
-        items.push(crate::store::Incoming { collections: crate::taxii::collections::membership(&defs, &access), object, access: access.clone() });
+        items.push(crate::store::Incoming { object, access: access.clone() });
     }
     let outcomes = crate::store::ingest(conn, items)?;
     if let Some(rejected) = outcomes.iter().find_map(|o| match o {

@@ -536,3 +536,65 @@ async fn delete_last_version_only_and_versions_as_written() {
     assert_eq!(latest["objects"][0]["modified"], "2026-01-01T00:00:00.000Z", "the remaining version is the latest again");
     app.stop().await;
 }
+
+/// Ingest reads the stored versions of a whole envelope at once and writes
+/// it with multi-row statements: versions of one object inside one envelope
+/// must still see each other (latest/first marks, duplicates, TLP never lowered).
+#[tokio::test]
+async fn versions_of_one_object_within_one_envelope() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await.unwrap();
+        let admin = app.admin_token().await.unwrap();
+        let analyst = analyst(&app, &admin, "analyst").await;
+        let mut object = indicator(1, GREEN, "2026-03-01T00:00:00.000Z");
+        let id = object["id"].as_str().unwrap().to_owned();
+        let version = |object: &Value, modified: &str, marking: &str| {
+            let mut o = object.clone();
+            o["modified"] = json!(modified);
+            o["object_marking_refs"] = json!([marking]);
+            o
+        };
+        let other = indicator(2, GREEN, "2026-01-01T00:00:00.000Z");
+        let (status, st) = analyst
+            .post(
+                "all-sectors",
+                &[
+                    object.clone(),
+                    version(&object, "2026-02-01T00:00:00.000Z", GREEN),
+                    other.clone(),
+                    version(&object, "2026-05-01T00:00:00.000Z", AMBER),
+                    version(&object, "2026-03-01T00:00:00.000Z", GREEN),
+                    version(&object, "2026-06-01T00:00:00.000Z", GREEN),
+                ],
+            )
+            .await;
+        assert_eq!(status, 202);
+        assert_eq!(st["success_count"], 5, "{st}");
+        assert_eq!(st["failure_count"], 1, "{st}");
+        assert_eq!(st["failures"][0]["version"], "2026-06-01T00:00:00.000Z", "GREEN after AMBER in the same envelope: {st}");
+        let base = format!("/taxii2/api/collections/all-sectors/objects/{id}");
+        let (_, _, versions) = analyst.get(&format!("{base}/versions/")).await;
+        assert_eq!(versions["versions"], json!(["2026-03-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z", "2026-05-01T00:00:00.000Z"]), "in the order added");
+        let (_, _, latest) = analyst.get(&format!("{base}/")).await;
+        assert_eq!(latest["objects"].as_array().unwrap().len(), 1, "{latest}");
+        assert_eq!(latest["objects"][0]["modified"], "2026-05-01T00:00:00.000Z");
+        let (_, _, first) = analyst.get(&format!("{base}/?match[version]=first")).await;
+        assert_eq!(first["objects"][0]["modified"], "2026-02-01T00:00:00.000Z");
+        // A later envelope with an earlier version takes the first mark from a stored row.
+        object["modified"] = json!("2026-01-01T00:00:00.000Z");
+        object["object_marking_refs"] = json!([AMBER]);
+        let (_, st) = analyst.post("all-sectors", &[object.clone(), version(&object, "2026-07-01T00:00:00.000Z", AMBER)]).await;
+        assert_eq!(st["success_count"], 2, "{st}");
+        let (_, _, first) = analyst.get(&format!("{base}/?match[version]=first")).await;
+        assert_eq!(first["objects"].as_array().unwrap().len(), 1, "{first}");
+        assert_eq!(first["objects"][0]["modified"], "2026-01-01T00:00:00.000Z");
+        let (_, _, latest) = analyst.get(&format!("{base}/")).await;
+        assert_eq!(latest["objects"].as_array().unwrap().len(), 1, "{latest}");
+        assert_eq!(latest["objects"][0]["modified"], "2026-07-01T00:00:00.000Z");
+        let (_, _, both) = analyst.get(&format!("{base}/?match[version]=first,last")).await;
+        assert_eq!(both["objects"].as_array().unwrap().len(), 2, "{both}");
+        let ids = analyst.all_ids("all-sectors", "").await;
+        assert_eq!(ids, [other["id"].as_str().unwrap().to_owned(), id.clone()], "latest versions, in the order added");
+        app.stop().await;
+    }
+}

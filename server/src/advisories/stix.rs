@@ -128,22 +128,13 @@ pub fn versions(
         report["revoked"] = json!(true);
     }
     let report = isacx_schemas::stix::object_from_json(report).map_err(|e| ApiError::internal(format!("advisory report: {e:?}")))?;
-    let defs = crate::taxii::collections::layout(&state.sectors, state.settings.taxii.public_collection);
     let mut clear = Access::published(Tlp::Clear);
     clear.sectors = std::collections::BTreeSet::from([ALL_SECTORS.to_owned()]);
-    let shared = |object: StixObject| Incoming {
-        collections: crate::taxii::collections::membership(&defs, &clear),
-        object,
-        access: clear.clone(),
-    };
+    let shared = |object: StixObject| Incoming { object, access: clear.clone() };
     Ok(vec![
         shared(StixObject::Identity(identity)),
         shared(StixObject::Identity(isacx_schemas::report::stix::isacx_identity())),
         shared(extension_definition()?),
-        Incoming {
-            collections: crate::taxii::collections::membership(&defs, access),
-            object: report,
-            access: access.clone(),
-        },
+        Incoming { object: report, access: access.clone() },
     ])
 }

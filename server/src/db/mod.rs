@@ -78,8 +78,15 @@ impl Backend {
                 // WAL lets readers run beside the writer; FULL sync makes an
                 // acknowledged write survive power loss; busy_timeout turns
                 // writer contention into waiting instead of errors.
+                // The rest is speed, durability unchanged: reads through a
+                // memory map instead of a read() per page, a page cache that
+                // holds the hot index pages (32 MiB per connection instead of
+                // 2 MiB), and checkpoints every 10,000 WAL pages instead of
+                // 1,000, so an index page dirtied by many envelopes in a row
+                // is copied back to the database file once, not each time.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                     PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 10000;",
                 )
                 .map_err(|e| DbError::Connect(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))

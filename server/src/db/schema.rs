@@ -121,13 +121,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    collection_members (collection_id, date_added) {
-        collection_id -> Text,
-        date_added -> BigInt,
-    }
-}
-
-diesel::table! {
     taxii_status (id) {
         id -> Text,
         user_id -> Text,
@@ -140,8 +133,6 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(collection_members -> stix_objects (date_added));
-diesel::allow_tables_to_appear_in_same_query!(stix_objects, collection_members);
 
 diesel::table! {
     reports (id) {

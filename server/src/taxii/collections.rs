@@ -93,14 +93,14 @@ impl CollectionDef {
     }
 }
 
-/// Every collection an object with this access appears in.
-pub fn membership(defs: &[CollectionDef], access: &Access) -> Vec<String> {
-    defs.iter()
-        .filter(|d| match &d.kind {
+impl Kind {
+    /// Whether an object with this access appears in a collection of this
+    /// kind. Membership is not stored: reads check it on the scope columns.
+    pub fn contains(&self, access: &Access) -> bool {
+        match self {
             Kind::AllSectors => true,
             Kind::Sector(s) => access.sectors.contains(ALL_SECTORS) || access.sectors.contains(s),
             Kind::Public => access.tlp == Tlp::Clear && access.published,
-        })
-        .map(|d| d.id.clone())
-        .collect()
+        }
+    }
 }

@@ -239,7 +239,7 @@ pub async fn get_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
     check_accept(&req)?;
     let def = readable_collection(&state, &caller, &path)?;
     let mut q = parse_query(&req, &state, true)?;
-    q.collection = Some(def.id);
+    q.collection = Some(def.kind);
     let page = read_page(&state, caller.viewer, q).await?;
     Ok(envelope(&page))
 }
@@ -248,7 +248,7 @@ pub async fn manifest(req: HttpRequest, state: web::Data<AppState>, caller: Call
     check_accept(&req)?;
     let def = readable_collection(&state, &caller, &path)?;
     let mut q = parse_query(&req, &state, true)?;
-    q.collection = Some(def.id);
+    q.collection = Some(def.kind);
     let page = read_page(&state, caller.viewer, q).await?;
     let objects = page
         .rows
@@ -274,7 +274,7 @@ pub async fn get_object(req: HttpRequest, state: web::Data<AppState>, caller: Ca
     let (cid, oid) = path.into_inner();
     let def = readable_collection(&state, &caller, &cid)?;
     let mut q = parse_query(&req, &state, false)?;
-    q.collection = Some(def.id);
+    q.collection = Some(def.kind);
     q.ids = vec![oid];
     let page = read_page(&state, caller.viewer, q).await?;
     if page.rows.is_empty() {
@@ -288,7 +288,7 @@ pub async fn versions(req: HttpRequest, state: web::Data<AppState>, caller: Call
     let (cid, oid) = path.into_inner();
     let def = readable_collection(&state, &caller, &cid)?;
     let mut q = parse_query(&req, &state, false)?;
-    q.collection = Some(def.id);
+    q.collection = Some(def.kind);
     q.ids = vec![oid];
     q.versions = VersionFilter::all();
     let page = read_page(&state, caller.viewer, q).await?;
@@ -309,7 +309,7 @@ pub async fn delete_object(req: HttpRequest, state: web::Data<AppState>, caller:
     let def = readable_collection(&state, &caller, &cid)?;
     let principal = caller.principal.clone().ok_or_else(unauthenticated)?;
     let mut q = parse_query(&req, &state, false)?;
-    q.collection = Some(def.id.clone());
+    q.collection = Some(def.kind.clone());
     q.ids = vec![oid.clone()];
     let version_given = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
         .map(|pairs| pairs.iter().any(|(k, _)| k == "match[version]"))
@@ -349,14 +349,35 @@ pub async fn delete_object(req: HttpRequest, state: web::Data<AppState>, caller:
     Ok(HttpResponse::Ok().content_type(TAXII_MEDIA_TYPE).finish())
 }
 
+/// Our scope extension on an object, read from its typed common properties:
+/// serialising every incoming object back to JSON just to look for it cost
+/// more than storing the object.
+fn scope_extension(object: &StixObject) -> std::result::Result<Option<Value>, String> {
+    let extensions = if let Some(common) = object.sdo_common() {
+        common.extensions.as_ref()
+    } else if let Some(common) = object.sco_common() {
+        common.extensions.as_ref()
+    } else {
+        match object {
+            StixObject::MarkingDefinition(o) => o.extensions.as_ref(),
+            StixObject::Unknown(map) => map.get("extensions").and_then(Value::as_object),
+            other => {
+                let value = other.to_value().map_err(|e| e.to_string())?;
+                return Ok(value.get("extensions").and_then(|e| e.get(SCOPE_EXTENSION_ID)).cloned());
+            }
+        }
+    };
+    Ok(extensions.and_then(|e| e.get(SCOPE_EXTENSION_ID)).cloned())
+}
+
 /// The sharing scope an incoming object asks for through our extension,
 /// else the collection's.
 pub fn incoming_access(object: &StixObject, def: &CollectionDef, default_tlp: Tlp) -> std::result::Result<Access, String> {
     let tlp = Tlp::of_object(object).unwrap_or(default_tlp);
     let mut access = Access::published(tlp);
     access.sectors = def.default_sectors().into_iter().collect();
-    let value = object.to_value().map_err(|e| e.to_string())?;
-    if let Some(scope) = value.get("extensions").and_then(|e| e.get(SCOPE_EXTENSION_ID)) {
+    if let Some(scope) = scope_extension(object)? {
+        let scope = &scope;
         if let Some(sectors) = scope.get("sectors").and_then(Value::as_array) {
             access.sectors = sectors.iter().filter_map(Value::as_str).map(str::to_owned).collect();
             if access.sectors.is_empty() {
@@ -394,7 +415,6 @@ pub async fn add_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
         return submit_report_objects(state, principal, body).await;
     }
     let default_tlp = state.settings.sharing.default_tlp();
-    let defs = layout(&state);
     let user_id = principal.user_id.to_string();
     let actor = principal.actor();
     // Parsing, validation and storage run on the blocking pool, not the HTTP worker.
@@ -415,10 +435,7 @@ pub async fn add_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
                     failures.push((id, version, "only STIX 2.1 is accepted".to_owned()));
                 }
                 Ok(object) => match incoming_access(&object, &def, default_tlp) {
-                    Ok(access) => {
-                        let collections = collections::membership(&defs, &access);
-                        accepted.push((id, version, Incoming { object, access, collections }));
-                    }
+                    Ok(access) => accepted.push((id, version, Incoming { object, access })),
                     Err(message) => failures.push((id, version, message)),
                 },
             }
@@ -453,7 +470,7 @@ pub async fn add_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
                 failures: detail(&failure_list),
                 pendings: Vec::new(),
             };
-            crate::taxii::handlers::save_status(conn, &status, &user_id)?;
+            let body = crate::taxii::handlers::save_status(conn, &status, &user_id)?;
             crate::audit::append(
                 conn,
                 &actor,
@@ -463,7 +480,7 @@ pub async fn add_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
                     detail: serde_json::json!({ "collection": def.alias, "success": status.success_count, "failure": status.failure_count }),
                 },
             )?;
-            Ok(status)
+            Ok(body)
         })
     })
     .await
@@ -471,10 +488,12 @@ pub async fn add_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
         isacx_schemas::error::ErrorCode::ValidationFailed => TaxiiApiError::unprocessable(e.detail),
         _ => TaxiiApiError::from(e),
     })?;
-    Ok(HttpResponse::Accepted().content_type(TAXII_MEDIA_TYPE).body(serde_json::to_string(&status).unwrap_or_default()))
+    Ok(HttpResponse::Accepted().content_type(TAXII_MEDIA_TYPE).body(status))
 }
 
-pub fn save_status(conn: &mut crate::db::DbConnection, status: &Status, user_id: &str) -> std::result::Result<(), crate::error::ApiError> {
+/// Store a status resource; returns it as JSON, the body of the 202 too.
+pub fn save_status(conn: &mut crate::db::DbConnection, status: &Status, user_id: &str) -> std::result::Result<String, crate::error::ApiError> {
+    let details = serde_json::to_string(status).map_err(crate::error::ApiError::internal)?;
     use crate::db::schema::taxii_status;
     use diesel::prelude::*;
     diesel::insert_into(taxii_status::table)
@@ -486,10 +505,10 @@ pub fn save_status(conn: &mut crate::db::DbConnection, status: &Status, user_id:
             taxii_status::success_count.eq(status.success_count as i32),
             taxii_status::failure_count.eq(status.failure_count as i32),
             taxii_status::pending_count.eq(status.pending_count as i32),
-            taxii_status::details.eq(serde_json::to_string(status).unwrap_or_default()),
+            taxii_status::details.eq(&details),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(details)
 }
 
 /// A status is shown only to the user who posted: it lists object ids.
