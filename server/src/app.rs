@@ -77,6 +77,7 @@ pub fn start(state: AppState) -> anyhow::Result<Running> {
     let state = web::Data::new(state);
     let max_body = settings.http.max_body_bytes;
     let max_content = settings.taxii.max_content_length;
+    crate::federation::start_scheduler(state.clone().into_inner());
     let factory = move || {
         App::new()
             .app_data(state.clone())
@@ -84,6 +85,7 @@ pub fn start(state: AppState) -> anyhow::Result<Running> {
             .wrap(actix_web::middleware::DefaultHeaders::new().add((isacx_schemas::API_VERSION_HEADER, isacx_schemas::API_VERSION)))
             .wrap(from_fn(crate::telemetry::request_id_middleware))
             .configure(|cfg| crate::api::configure(cfg, max_body))
+            .configure(|cfg| crate::federation::ingress::configure(cfg, max_content))
             .configure(|cfg| crate::taxii::configure(cfg, max_content))
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found("no such endpoint")) }))
     };

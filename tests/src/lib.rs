@@ -140,22 +140,7 @@ impl TestAppBuilder {
             },
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let system = actix_web::rt::System::new();
-            system.block_on(async move {
-                match isacx_server::app::start(state) {
-                    Ok(running) => {
-                        let _ = tx.send(Ok((running.addr, running.handle.clone())));
-                        let _ = running.server.await;
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                    }
-                }
-            });
-        });
-        let (addr, handle) = rx.recv().context("server thread ended")??;
+        let (addr, handle, thread) = serve(state)?;
         let ca_pem = PathBuf::from(&settings.storage.data_dir).join("tls/ca.pem");
         let client = client_trusting(&ca_pem)?;
         Ok(TestApp {
@@ -172,6 +157,29 @@ impl TestAppBuilder {
             dir,
         })
     }
+}
+
+/// Run the server built from `state` on its own thread and actix system.
+type Served = (std::net::SocketAddr, actix_web::dev::ServerHandle, std::thread::JoinHandle<()>);
+
+fn serve(state: AppState) -> anyhow::Result<Served> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let system = actix_web::rt::System::new();
+        system.block_on(async move {
+            match isacx_server::app::start(state) {
+                Ok(running) => {
+                    let _ = tx.send(Ok((running.addr, running.handle.clone())));
+                    let _ = running.server.await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                }
+            }
+        });
+    });
+    let (addr, handle) = rx.recv().context("server thread ended")??;
+    Ok((addr, handle, thread))
 }
 
 /// A reqwest client that trusts exactly the given CA file.
@@ -238,6 +246,57 @@ impl TestApp {
             .await?;
         anyhow::ensure!(response.status() == 201, "create user: {}", response.text().await?);
         Ok(response.json().await?)
+    }
+
+    /// Stop the server and start it again on the same port, database and data
+    /// directory (what a restarted peer looks like from outside).
+    pub async fn restart(mut self) -> anyhow::Result<TestApp> {
+        self.halt().await;
+        self.start_again().await
+    }
+
+    /// Stop the server but keep its database and directory, to start it again
+    /// with [`TestApp::start_again`].
+    pub async fn halt(&mut self) {
+        self.handle.stop(true).await;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    /// Start a server stopped with [`TestApp::halt`] again on the same port.
+    pub async fn start_again(mut self) -> anyhow::Result<TestApp> {
+        let port = self.base_url.rsplit(':').next().unwrap_or("0").to_owned();
+        let mut settings = self.settings.clone();
+        settings.http.bind = format!("127.0.0.1:{port}");
+        // The old port may linger for a moment after the stop.
+        let mut tries = 0;
+        let ((addr, handle, thread), db) = loop {
+            let state = AppState::init(settings.clone())?;
+            let db = state.db.clone();
+            match serve(state) {
+                Ok(running) => break (running, db),
+                Err(_) if tries < 50 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        anyhow::ensure!(addr.port().to_string() == port, "restarted on another port");
+        Ok(TestApp {
+            backend: self.backend,
+            base_url: self.base_url.clone(),
+            ca_pem: self.ca_pem.clone(),
+            db,
+            database_url: self.database_url.clone(),
+            settings,
+            client: self.client.clone(),
+            handle,
+            thread: Some(thread),
+            _pg: self._pg.take(),
+            dir: std::mem::replace(&mut self.dir, tempfile::tempdir()?),
+        })
     }
 
     pub async fn stop(mut self) {

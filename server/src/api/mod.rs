@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod meta;
+pub mod peers;
 pub mod policy;
 pub mod reports;
 
@@ -23,7 +24,7 @@ use crate::error::ApiError;
         admin::create_organisation, admin::list_organisations, admin::get_organisation,
         admin::create_user, admin::list_users, admin::update_user,
         admin::create_api_key, admin::list_api_keys, admin::revoke_api_key,
-        admin::create_peer, admin::list_peers,
+        admin::create_peer, admin::list_peers, peers::status, peers::sync, peers::update,
         policy::where_will_it_go,
         reports::submit, reports::list, reports::get, reports::amend, reports::withdraw,
         reports::queue, reports::open, reports::edit, reports::publish, reports::reject,
@@ -102,7 +103,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                             web::resource("/api-keys").route(web::post().to(admin::create_api_key)).route(web::get().to(admin::list_api_keys)),
                         )
                         .route("/api-keys/{id}", web::delete().to(admin::revoke_api_key))
-                        .service(web::resource("/peers").route(web::post().to(admin::create_peer)).route(web::get().to(admin::list_peers))),
+                        .service(web::resource("/peers").route(web::post().to(admin::create_peer)).route(web::get().to(admin::list_peers)))
+                        .route("/peers/status", web::get().to(peers::status))
+                        .route("/peers/{id}", web::patch().to(peers::update))
+                        .route("/peers/{id}/sync", web::post().to(peers::sync)),
                 ),
         );
 }
