@@ -29,14 +29,82 @@ fn indicator(n: u32, marking: &str, modified: &str) -> Value {
     })
 }
 
+/// A CA for the sharing bodies' client certificates, and one certificate per server.
+struct FederationCa {
+    dir: tempfile::TempDir,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+}
+
+/// A server's client identity: PEM files and the SHA-256 a peer registers.
+struct ClientIdentity {
+    cert_file: String,
+    key_file: String,
+    sha256: String,
+}
+
+impl FederationCa {
+    fn new() -> FederationCa {
+        let dir = tempfile::tempdir().unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "federation CA");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+        let cert = params.self_signed(&key).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), cert.pem()).unwrap();
+        FederationCa {
+            issuer: rcgen::Issuer::new(params, key),
+            dir,
+        }
+    }
+
+    fn ca_file(&self) -> String {
+        self.dir.path().join("ca.pem").display().to_string()
+    }
+
+    fn identity(&self, name: &str) -> ClientIdentity {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec![format!("{name}.isac.test")]).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        let (cert_file, key_file) = (
+            self.dir.path().join(format!("{name}.pem")),
+            self.dir.path().join(format!("{name}.key")),
+        );
+        std::fs::write(&cert_file, cert.pem()).unwrap();
+        std::fs::write(&key_file, key.serialize_pem()).unwrap();
+        ClientIdentity {
+            cert_file: cert_file.display().to_string(),
+            key_file: key_file.display().to_string(),
+            sha256: isacx_server::federation::auth::fingerprint(cert.der()),
+        }
+    }
+}
+
 async fn server(
     backend: Backend,
     server_id: &'static str,
     name: &'static str,
     page_size: usize,
 ) -> TestApp {
+    server_with_client_ca(backend, server_id, name, page_size, String::new()).await
+}
+
+async fn server_with_client_ca(
+    backend: Backend,
+    server_id: &'static str,
+    name: &'static str,
+    page_size: usize,
+    client_ca: String,
+) -> TestApp {
     TestApp::builder(backend)
         .settings(move |s| {
+            s.federation.client_ca_file = client_ca;
             s.identity.server_id = server_id.to_owned();
             s.identity.name_en = name.to_owned();
             s.federation.page_size = page_size;
@@ -94,6 +162,50 @@ async fn link(source: &TestApp, dest: &TestApp, max_tlp: &str) -> uuid::Uuid {
     assert_eq!(status, 201, "{peer}");
     assert_eq!(peer["has_token"], true);
     assert!(peer.get("token").is_none(), "the token is never shown back");
+    peer["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// As [`link`], with mutual TLS instead of a token: `dest` presents its
+/// client certificate, which `source` has registered with the peer.
+async fn link_mtls(
+    source: &TestApp,
+    dest: &TestApp,
+    dest_identity: &ClientIdentity,
+    max_tlp: &str,
+) -> uuid::Uuid {
+    let (sa, da) = (
+        source.admin_token().await.unwrap(),
+        dest.admin_token().await.unwrap(),
+    );
+    let (status, issued) = admin_post(
+        source,
+        &sa,
+        "/api/v1/admin/peers",
+        json!({
+            "name": dest.settings.identity.server_id, "server_id": dest.settings.identity.server_id,
+            "api_root": dest.url("/taxii2/api/"), "direction": "push", "max_tlp": max_tlp,
+            "client_cert_sha256": dest_identity.sha256,
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{issued}");
+    let (status, peer) = admin_post(
+        dest,
+        &da,
+        "/api/v1/admin/peers",
+        json!({
+            "name": source.settings.identity.server_id, "server_id": source.settings.identity.server_id,
+            "api_root": source.url("/taxii2/api/"), "direction": "pull",
+            "ca_file": source.ca_pem.display().to_string(),
+            "client_cert_file": dest_identity.cert_file, "client_key_file": dest_identity.key_file,
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{peer}");
+    assert_eq!(
+        peer["has_token"], false,
+        "mutual TLS alone identifies the peer"
+    );
     peer["id"].as_str().unwrap().parse().unwrap()
 }
 
@@ -188,13 +300,38 @@ async fn member_sees(app: &TestApp, username: &str, sector: &str) -> Vec<String>
 #[tokio::test]
 async fn three_servers_share_green_keep_red_home_and_do_not_loop() {
     for backend in backends() {
-        let elec = server(backend, "elec-isac", "Electricity ISAC", 1000).await;
-        let fin = server(backend, "fin-isac", "Finance ISAC", 1000).await;
-        let council = server(backend, "ceptoar-council", "CEPTOAR Council", 1000).await;
-        // A cycle: electricity → finance → council → electricity.
-        let fin_from_elec = link(&elec, &fin, "amber").await;
-        let council_from_fin = link(&fin, &council, "amber").await;
-        let elec_from_council = link(&council, &elec, "amber").await;
+        let ca = FederationCa::new();
+        let elec =
+            server_with_client_ca(backend, "elec-isac", "Electricity ISAC", 1000, ca.ca_file())
+                .await;
+        let fin =
+            server_with_client_ca(backend, "fin-isac", "Finance ISAC", 1000, ca.ca_file()).await;
+        let council = server_with_client_ca(
+            backend,
+            "ceptoar-council",
+            "CEPTOAR Council",
+            1000,
+            ca.ca_file(),
+        )
+        .await;
+        let (elec_id, fin_id, council_id) = (
+            ca.identity("elec-isac"),
+            ca.identity("fin-isac"),
+            ca.identity("ceptoar-council"),
+        );
+        // A cycle over mutual TLS: electricity → finance → council → electricity.
+        let fin_from_elec = link_mtls(&elec, &fin, &fin_id, "amber").await;
+        let council_from_fin = link_mtls(&fin, &council, &council_id, "amber").await;
+        let elec_from_council = link_mtls(&council, &elec, &elec_id, "amber").await;
+        // Users are not asked for a certificate: an anonymous client still reads the public collection.
+        let public = elec
+            .client
+            .get(elec.url("/taxii2/api/collections/public/objects/"))
+            .header("accept", TAXII_MEDIA_TYPE)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(public.status(), 200);
 
         let green = indicator(1, GREEN, "2026-02-01T00:00:00.000Z");
         let mut amber = indicator(2, AMBER, "2026-02-01T00:00:00.000Z");

@@ -20,6 +20,7 @@ pub mod ingress;
 pub mod provenance;
 pub mod schedule;
 pub mod state;
+pub mod tls;
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
