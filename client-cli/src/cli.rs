@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use reqwest::Url;
 
 use crate::client::parse_server_url;
-use crate::commands::{completions, indicators, login, logout, profile, report, whoami};
+use crate::commands::{completions, indicators, login, logout, peers, profile, report, whoami};
 use crate::exit::EXIT_CODES_HELP;
 use crate::i18n::Lang;
 
@@ -121,6 +121,8 @@ pub enum Command {
     Indicators(indicators::Command),
     #[command(subcommand)]
     Report(report::Command),
+    #[command(subcommand)]
+    Peers(peers::Command),
     Completions(completions::Args),
 }
 

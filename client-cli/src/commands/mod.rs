@@ -4,6 +4,7 @@ pub mod completions;
 pub mod indicators;
 pub mod login;
 pub mod logout;
+pub mod peers;
 pub mod profile;
 pub mod report;
 pub mod whoami;
@@ -20,6 +21,7 @@ pub async fn run(command: Command, ctx: &mut Ctx) -> Result<(), CliError> {
         Command::Profile(cmd) => profile::run(cmd, ctx),
         Command::Indicators(cmd) => indicators::run(cmd, ctx).await,
         Command::Report(cmd) => report::run(cmd, ctx),
+        Command::Peers(cmd) => peers::run(cmd, ctx).await,
         // Handled before the config is loaded: a broken config must not stop
         // a shell from loading its completions.
         Command::Completions(args) => completions::run(&args),
