@@ -675,3 +675,44 @@ async fn push_sends_what_policy_allows_and_peers_authenticate() {
         dest.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_scheduled_peer_syncs_by_itself() {
+    for backend in backends() {
+        let source = server(backend, "elec-isac", "Electricity ISAC", 1000).await;
+        let dest = server(backend, "fin-isac", "Finance ISAC", 1000).await;
+        let peer = link(&source, &dest, "green").await;
+        let green = indicator(1, GREEN, "2026-02-01T00:00:00.000Z");
+        publish(&source, std::slice::from_ref(&green)).await;
+        let admin = dest.admin_token().await.unwrap();
+        let bad = dest
+            .client
+            .patch(dest.url(&format!("/api/v1/admin/peers/{peer}")))
+            .bearer_auth(&admin)
+            .json(&json!({ "schedule": "every second" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), 422);
+        let ok = dest
+            .client
+            .patch(dest.url(&format!("/api/v1/admin/peers/{peer}")))
+            .bearer_auth(&admin)
+            .json(&json!({ "schedule": "* * * * * *" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 200);
+        let mut arrived = false;
+        for _ in 0..100 {
+            if !stored(&dest, green["id"].as_str().unwrap()).is_empty() {
+                arrived = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(arrived, "the schedule ran the sync without being asked");
+        source.stop().await;
+        dest.stop().await;
+    }
+}
