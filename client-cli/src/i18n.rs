@@ -267,6 +267,17 @@ pub enum Msg {
     ColOrganisation,
     ColAuthMethod,
     ColExpires,
+    ColPeer,
+    ColDirection,
+    ColSchedule,
+    ColLastSuccess,
+    ColLag,
+    ColLastError,
+    ColFailures,
+    ColNextAttempt,
+    ColReceived,
+    ColSent,
+    NoPeers,
     CredNone,
     CredSession {
         until: DateTime<Utc>,
@@ -668,6 +679,17 @@ impl Msg {
             ColServer => s("Server", "サーバー"),
             ColCaFile => s("CA file", "CA ファイル"),
             ColUsername => s("Username", "ユーザー名"),
+            ColPeer => s("Peer", "ピア"),
+            ColDirection => s("Direction", "方向"),
+            ColSchedule => s("Schedule", "スケジュール"),
+            ColLastSuccess => s("Last success", "最終成功"),
+            ColLag => s("Lag", "遅延"),
+            ColLastError => s("Last error", "最新のエラー"),
+            ColFailures => s("Failures", "連続失敗"),
+            ColNextAttempt => s("Next attempt", "次回再試行"),
+            ColReceived => s("Received", "受信"),
+            ColSent => s("Sent", "送信"),
+            NoPeers => s("No peers are configured.", "ピアは設定されていません。"),
             ColOutput => s("Output", "出力形式"),
             ColCredentials => s("Credentials", "認証情報"),
             ColCurrent => s("Current", "現在"),
@@ -1098,6 +1120,17 @@ mod tests {
             ColOrganisation,
             ColAuthMethod,
             ColExpires,
+            ColPeer,
+            ColDirection,
+            ColSchedule,
+            ColLastSuccess,
+            ColLag,
+            ColLastError,
+            ColFailures,
+            ColNextAttempt,
+            ColReceived,
+            ColSent,
+            NoPeers,
             CredNone,
             CredSession { until: t },
             CredSessionExpired { at: t },
@@ -1275,6 +1308,17 @@ mod tests {
                 | ColOrganisation
                 | ColAuthMethod
                 | ColExpires
+                | ColPeer
+                | ColDirection
+                | ColSchedule
+                | ColLastSuccess
+                | ColLag
+                | ColLastError
+                | ColFailures
+                | ColNextAttempt
+                | ColReceived
+                | ColSent
+                | NoPeers
                 | CredNone
                 | CredSession { .. }
                 | CredSessionExpired { .. }

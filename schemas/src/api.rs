@@ -253,7 +253,8 @@ pub enum PeerDirection {
     Both,
 }
 
-/// `POST /api/v1/admin/peers`.
+/// `POST /api/v1/admin/peers`: another sharing body's server, with how to
+/// reach it and how it proves who it is.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -261,6 +262,9 @@ pub struct NewPeer {
     pub name: String,
     /// TAXII 2.1 API root of the peer, `https://…/taxii2/…/`.
     pub api_root: String,
+    /// Which way objects flow: `pull` (from the peer to us: we pull, or it
+    /// pushes), `push` (from us to the peer: we push to `push_collection`, or
+    /// it pulls from us), `both`.
     pub direction: PeerDirection,
     /// Highest TLP the peer may receive: `clear`, `green` or `amber`.
     #[serde(default = "default_peer_tlp")]
@@ -268,10 +272,59 @@ pub struct NewPeer {
     /// Sector ids whose objects this peer may receive; empty = all.
     #[serde(default)]
     pub sectors: Vec<String>,
+    /// The peer's own server id (its `identity.server_id`), as it appears in
+    /// provenance hop lists. Required for an isacx peer; for any other TAXII
+    /// server a name of your choice.
+    #[serde(default)]
+    pub server_id: String,
+    /// Collection ids (or aliases) to pull; empty = the peer's `all-sectors`
+    /// collection if it has one, else every collection it lets us read.
+    #[serde(default)]
+    pub collections: Vec<String>,
+    /// Collection id (or alias) on the peer that pushes go to; empty = we do
+    /// not push (the peer pulls from us).
+    #[serde(default)]
+    pub push_collection: String,
+    /// Cron string (`sec min hour day month weekday`) for syncing; empty disables.
+    #[serde(default)]
+    pub schedule: String,
+    /// The peer's sector ids mapped to ours, for objects received from it.
+    #[serde(default)]
+    pub sector_map: std::collections::BTreeMap<String, String>,
+    /// PEM file of the CA that signs the peer's server certificate; empty = system roots.
+    #[serde(default)]
+    pub ca_file: String,
+    /// PEM files of this server's TLS client certificate and key, presented to the peer (mutual TLS).
+    #[serde(default)]
+    pub client_cert_file: String,
+    #[serde(default)]
+    pub client_key_file: String,
+    /// Token this server presents to the peer (issued by the peer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// SHA-256 (hex) of the TLS client certificate the peer presents to this server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert_sha256: Option<String>,
 }
 
 fn default_peer_tlp() -> String {
     "green".to_owned()
+}
+
+/// `PATCH /api/v1/admin/peers/{id}`: fields left out stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PeerUpdate {
+    /// Token this server presents to the peer; empty removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collections: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -284,6 +337,72 @@ pub struct Peer {
     pub max_tlp: String,
     pub sectors: Vec<String>,
     pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub server_id: String,
+    #[serde(default)]
+    pub collections: Vec<String>,
+    #[serde(default)]
+    pub push_collection: String,
+    #[serde(default)]
+    pub schedule: String,
+    #[serde(default)]
+    pub sector_map: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub ca_file: String,
+    #[serde(default)]
+    pub client_cert_file: String,
+    /// Whether a token to present to the peer is set (the token itself is never shown).
+    #[serde(default)]
+    pub has_token: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert_sha256: Option<String>,
+    /// The token the peer presents to this server: shown once, when the peer is created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbound_token: Option<String>,
+}
+
+/// Sync state of one peer (`GET /api/v1/admin/peers/status`, `isacx peers status`).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PeerStatus {
+    pub id: Uuid,
+    pub name: String,
+    pub direction: PeerDirection,
+    pub schedule: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// Seconds since the last successful sync; absent before the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_seconds: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    pub consecutive_failures: i32,
+    /// When a failing peer is tried again (backoff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub objects_received: i64,
+    pub objects_sent: i64,
+    pub bytes_received: i64,
+}
+
+/// What one sync of a peer did (`POST /api/v1/admin/peers/{id}/sync`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SyncReport {
+    /// Objects received and stored (new versions).
+    pub received: u64,
+    /// Objects received that were already stored (same id and version).
+    pub duplicates: u64,
+    /// Objects refused: loops, hop limit, TLP that may not travel, invalid.
+    pub refused: u64,
+    /// Objects pushed to the peer.
+    pub sent: u64,
+    /// Bytes of TAXII responses read from the peer.
+    pub bytes_received: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// `POST /api/v1/admin/auto-publish-rules`: a member organisation's

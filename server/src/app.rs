@@ -85,17 +85,22 @@ pub fn start(state: AppState) -> anyhow::Result<Running> {
     let app_state = state.clone();
     let max_body = settings.http.max_body_bytes;
     let max_content = settings.taxii.max_content_length;
+    crate::federation::start_scheduler(state.clone().into_inner());
     let factory = move || {
         App::new()
             .app_data(app_state.clone())
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(actix_web::middleware::DefaultHeaders::new().add((isacx_schemas::API_VERSION_HEADER, isacx_schemas::API_VERSION)))
             .wrap(from_fn(crate::telemetry::request_id_middleware))
+            .wrap(from_fn(crate::federation::tls::client_certificate_middleware))
             .configure(|cfg| crate::api::configure(cfg, max_body))
+            .configure(|cfg| crate::federation::ingress::configure(cfg, max_content))
             .configure(|cfg| crate::taxii::configure(cfg, max_content))
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found("no such endpoint")) }))
     };
-    let mut server = HttpServer::new(factory).shutdown_timeout(settings.http.shutdown_timeout_secs);
+    let mut server = HttpServer::new(factory)
+        .shutdown_timeout(settings.http.shutdown_timeout_secs)
+        .on_connect(crate::federation::tls::note_client_certificate);
     if settings.http.workers > 0 {
         server = server.workers(settings.http.workers);
     }
@@ -105,7 +110,7 @@ pub fn start(state: AppState) -> anyhow::Result<Running> {
             let ca = std::fs::canonicalize(&ca).unwrap_or(ca);
             eprintln!("Created a local certificate authority. Clients trust this server with: --ca-file {}", ca.display());
         }
-        let tls = crate::tls::server_config(&settings.tls, &data_dir)?;
+        let tls = crate::federation::tls::server_config(&settings, &data_dir)?;
         (server.bind_rustls_0_23(&settings.http.bind, tls)?, "https")
     } else {
         tracing::warn!("TLS is switched off: run this only behind a TLS-terminating proxy");

@@ -45,6 +45,8 @@ pub struct Settings {
     pub notify: NotifySettings,
     /// Scheduled jobs (cron strings with seconds; an empty string disables a job).
     pub jobs: JobsSettings,
+    /// Federation with other sharing bodies' servers (peers are configured through the admin API).
+    pub federation: FederationSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -229,6 +231,31 @@ pub struct JobsSettings {
 impl Default for JobsSettings {
     fn default() -> Self {
         JobsSettings { outbox_sweep: "0 */5 * * * *".to_owned(), reassessment_sweep: "0 */5 * * * *".to_owned(), lease_secs: 600 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct FederationSettings {
+    /// An object that has passed through this many servers is not taken in (and so not passed on).
+    pub hop_limit: usize,
+    /// Objects asked for per TAXII page when pulling, and sent per envelope when pushing.
+    pub page_size: usize,
+    /// Seconds a request to a peer may take.
+    pub timeout_secs: u64,
+    /// First retry delay after a peer failed, in seconds; doubles per failure.
+    pub retry_base_secs: u64,
+    /// Longest retry delay, in seconds.
+    pub retry_max_secs: u64,
+    /// PEM file of the CA(s) that sign peers' TLS client certificates. When set,
+    /// the server asks every client for a certificate (optional: users still log in
+    /// as before) and maps a registered certificate to its peer.
+    pub client_ca_file: String,
+}
+
+impl Default for FederationSettings {
+    fn default() -> Self {
+        FederationSettings { hop_limit: 4, page_size: 1000, timeout_secs: 30, retry_base_secs: 5, retry_max_secs: 600, client_ca_file: String::new() }
     }
 }
 

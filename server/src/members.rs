@@ -304,19 +304,66 @@ pub fn revoke_api_key(db: &Database, actor: &Actor, id: Uuid) -> Result<api::Api
     })
 }
 
-pub fn create_peer(db: &Database, rules: &Rules<'_>, actor: &Actor, new: api::NewPeer) -> Result<api::Peer, ApiError> {
+pub fn create_peer(
+    db: &Database,
+    rules: &Rules<'_>,
+    actor: &Actor,
+    new: api::NewPeer,
+) -> Result<api::Peer, ApiError> {
     let mut errors = Vec::new();
     if new.name.trim().is_empty() {
         push(&mut errors, "name", "must not be empty");
     }
     if !new.api_root.starts_with("https://") || !new.api_root.ends_with('/') {
-        push(&mut errors, "api_root", "must be an https:// URL ending in `/` (a TAXII 2.1 API root)");
+        push(
+            &mut errors,
+            "api_root",
+            "must be an https:// URL ending in `/` (a TAXII 2.1 API root)",
+        );
     }
     let max_tlp = new.max_tlp.to_ascii_lowercase();
     if !matches!(max_tlp.as_str(), "clear" | "green" | "amber") {
-        push(&mut errors, "max_tlp", "must be clear, green or amber: AMBER+STRICT and RED never leave this server");
+        push(
+            &mut errors,
+            "max_tlp",
+            "must be clear, green or amber: AMBER+STRICT and RED never leave this server",
+        );
     }
     check_sectors(&mut errors, &new.sectors, rules.sector_ids);
+    for (i, ours) in new.sector_map.values().enumerate() {
+        if !rules.sector_ids.iter().any(|k| k == ours) {
+            push(
+                &mut errors,
+                format!("sector_map[{i}]"),
+                format!(
+                    "unknown sector `{ours}`; known: {}",
+                    rules.sector_ids.join(", ")
+                ),
+            );
+        }
+    }
+    if let Err(message) = crate::federation::schedule::check(&new.schedule) {
+        push(&mut errors, "schedule", message);
+    }
+    if new.client_cert_file.is_empty() != new.client_key_file.is_empty() {
+        push(
+            &mut errors,
+            "client_key_file",
+            "a client certificate needs its key, and a key its certificate",
+        );
+    }
+    let fingerprint = match new
+        .client_cert_sha256
+        .as_deref()
+        .map(crate::federation::auth::normalise_fingerprint)
+    {
+        Some(Ok(f)) => Some(f),
+        Some(Err(message)) => {
+            push(&mut errors, "client_cert_sha256", message);
+            None
+        }
+        None => None,
+    };
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -325,6 +372,7 @@ pub fn create_peer(db: &Database, rules: &Rules<'_>, actor: &Actor, new: api::Ne
         api::PeerDirection::Push => "push",
         api::PeerDirection::Both => "both",
     };
+    let inbound_token = crate::federation::auth::new_peer_token();
     let row = PeerRow {
         id: Uuid::new_v4().to_string(),
         name: new.name.trim().to_owned(),
@@ -333,16 +381,108 @@ pub fn create_peer(db: &Database, rules: &Rules<'_>, actor: &Actor, new: api::Ne
         max_tlp,
         sectors: json_list(&new.sectors),
         created_at: now(),
+        server_id: new.server_id.trim().to_owned(),
+        collections: json_list(&new.collections),
+        push_collection: new.push_collection.trim().to_owned(),
+        schedule: new.schedule.trim().to_owned(),
+        sector_map: serde_json::to_string(&new.sector_map).unwrap_or_else(|_| "{}".to_owned()),
+        ca_file: new.ca_file.clone(),
+        client_cert_file: new.client_cert_file.clone(),
+        client_key_file: new.client_key_file.clone(),
+        outbound_token: new.token.clone().filter(|t| !t.trim().is_empty()),
+        inbound_token_hash: Some(auth::hash_api_key(&inbound_token)),
+        client_cert_sha256: fingerprint,
     };
     db.write(|conn| {
+        let taken: i64 = peers::table.filter(peers::name.eq(&row.name)).count().get_result(conn)?;
+        if taken > 0 {
+            return Err(ApiError::field("name", format!("a peer named `{}` exists", row.name)));
+        }
         diesel::insert_into(peers::table).values(&row).execute(conn)?;
         audit::append(
             conn,
             actor,
-            Entry { action: "peer.create", target: format!("peer:{}", row.id), detail: serde_json::json!({ "name": row.name, "api_root": row.api_root }) },
+            Entry {
+                action: "peer.create",
+                target: format!("peer:{}", row.id),
+                detail: serde_json::json!({ "name": row.name, "api_root": row.api_root, "direction": row.direction, "max_tlp": row.max_tlp }),
+            },
         )
     })?;
-    Ok(row.to_api())
+    Ok(api::Peer {
+        inbound_token: Some(inbound_token),
+        ..row.to_api()
+    })
+}
+
+pub fn update_peer(
+    db: &Database,
+    actor: &Actor,
+    id: Uuid,
+    update: api::PeerUpdate,
+) -> Result<api::Peer, ApiError> {
+    if let Some(schedule) = &update.schedule {
+        crate::federation::schedule::check(schedule).map_err(|m| ApiError::field("schedule", m))?;
+    }
+    let fingerprint = match update
+        .client_cert_sha256
+        .as_deref()
+        .map(crate::federation::auth::normalise_fingerprint)
+    {
+        Some(Ok(f)) => Some(f),
+        Some(Err(message)) => return Err(ApiError::field("client_cert_sha256", message)),
+        None => None,
+    };
+    let key = id.to_string();
+    db.write(|conn| {
+        let exists: i64 = peers::table
+            .filter(peers::id.eq(&key))
+            .count()
+            .get_result(conn)?;
+        if exists == 0 {
+            return Err(ApiError::not_found(format!("no peer {id}")));
+        }
+        if let Some(token) = &update.token {
+            let token = Some(token.clone()).filter(|t| !t.trim().is_empty());
+            diesel::update(peers::table.find(&key))
+                .set(peers::outbound_token.eq(token))
+                .execute(conn)?;
+        }
+        if let Some(schedule) = &update.schedule {
+            diesel::update(peers::table.find(&key))
+                .set(peers::schedule.eq(schedule.trim()))
+                .execute(conn)?;
+        }
+        if let Some(collections) = &update.collections {
+            diesel::update(peers::table.find(&key))
+                .set(peers::collections.eq(json_list(collections)))
+                .execute(conn)?;
+        }
+        if let Some(f) = &fingerprint {
+            diesel::update(peers::table.find(&key))
+                .set(peers::client_cert_sha256.eq(Some(f)))
+                .execute(conn)?;
+        }
+        audit::append(
+            conn,
+            actor,
+            Entry {
+                action: "peer.update",
+                target: format!("peer:{key}"),
+                detail: serde_json::json!({
+                    "token_changed": update.token.is_some(),
+                    "schedule": update.schedule,
+                    "collections": update.collections,
+                    "client_cert_sha256": fingerprint,
+                }),
+            },
+        )?;
+        let row: PeerRow = peers::table
+            .find(&key)
+            .select(PeerRow::as_select())
+            .first(conn)?;
+        Ok(row.to_api())
+    })
 }
 
 pub fn list_peers(db: &Database) -> Result<Vec<api::Peer>, ApiError> {

@@ -160,22 +160,7 @@ impl TestAppBuilder {
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let system = actix_web::rt::System::new();
-            system.block_on(async move {
-                match isacx_server::app::start(state) {
-                    Ok(running) => {
-                        let _ = tx.send(Ok((running.addr, running.handle.clone())));
-                        let _ = running.server.await;
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                    }
-                }
-            });
-        });
-        let (addr, handle) = rx.recv().context("server thread ended")??;
+        let (addr, handle, thread) = serve(state)?;
         let ca_pem = PathBuf::from(&settings.storage.data_dir).join("tls/ca.pem");
         let client = client_trusting(&ca_pem)?;
         Ok(TestApp {
@@ -193,6 +178,29 @@ impl TestAppBuilder {
             dir,
         })
     }
+}
+
+/// Run the server built from `state` on its own thread and actix system.
+type Served = (std::net::SocketAddr, actix_web::dev::ServerHandle, std::thread::JoinHandle<()>);
+
+fn serve(state: AppState) -> anyhow::Result<Served> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let system = actix_web::rt::System::new();
+        system.block_on(async move {
+            match isacx_server::app::start(state) {
+                Ok(running) => {
+                    let _ = tx.send(Ok((running.addr, running.handle.clone())));
+                    let _ = running.server.await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                }
+            }
+        });
+    });
+    let (addr, handle) = rx.recv().context("server thread ended")??;
+    Ok((addr, handle, thread))
 }
 
 /// A reqwest client that trusts exactly the given CA file.
@@ -261,16 +269,61 @@ impl TestApp {
         Ok(response.json().await?)
     }
 
-    pub async fn stop(mut self) {
+    /// Stop the server and start it again on the same port, database and data
+    /// directory (what a restarted peer looks like from outside).
+    pub async fn restart(mut self) -> anyhow::Result<TestApp> {
         self.halt().await;
+        self.start_again().await
     }
 
-    /// Stop the server but keep its database and folder (another server may share them).
+    /// Stop the server but keep its database and directory (another server may
+    /// share them), to start it again with [`TestApp::start_again`].
     pub async fn halt(&mut self) {
         self.handle.stop(true).await;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+
+    /// Start a server stopped with [`TestApp::halt`] again on the same port.
+    pub async fn start_again(mut self) -> anyhow::Result<TestApp> {
+        let port = self.base_url.rsplit(':').next().unwrap_or("0").to_owned();
+        let mut settings = self.settings.clone();
+        settings.http.bind = format!("127.0.0.1:{port}");
+        // The old port may linger for a moment after the stop.
+        let mut tries = 0;
+        let ((addr, handle, thread), db, instance_id) = loop {
+            let state = AppState::init(settings.clone())?;
+            let db = state.db.clone();
+            let instance_id = state.instance_id.clone();
+            match serve(state) {
+                Ok(running) => break (running, db, instance_id),
+                Err(_) if tries < 50 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        anyhow::ensure!(addr.port().to_string() == port, "restarted on another port");
+        Ok(TestApp {
+            backend: self.backend,
+            base_url: self.base_url.clone(),
+            ca_pem: self.ca_pem.clone(),
+            db,
+            database_url: self.database_url.clone(),
+            settings,
+            client: self.client.clone(),
+            handle,
+            instance_id,
+            thread: Some(thread),
+            _pg: self._pg.take(),
+            dir: std::mem::replace(&mut self.dir, tempfile::tempdir()?),
+        })
+    }
+
+    pub async fn stop(mut self) {
+        self.halt().await;
     }
 }
 

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod indicators;
 pub mod login;
 pub mod logout;
+pub mod peers;
 pub mod profile;
 pub mod profile_tech;
 pub mod register;
@@ -30,6 +31,7 @@ pub async fn run(command: Command, ctx: &mut Ctx) -> Result<(), CliError> {
         Command::Register(cmd) => register::run(cmd, ctx).await,
         Command::ProfileTech(cmd) => profile_tech::run(cmd, ctx).await,
         Command::Watch(args) => watch::run(args, ctx).await,
+        Command::Peers(cmd) => peers::run(cmd, ctx).await,
         // Handled before the config is loaded: a broken config must not stop
         // a shell from loading its completions.
         Command::Completions(args) => completions::run(&args),

@@ -5,6 +5,7 @@ pub mod advisories;
 pub mod auth;
 pub mod meta;
 pub mod notifications;
+pub mod peers;
 pub mod policy;
 pub mod profile;
 pub mod reports;
@@ -26,7 +27,7 @@ use crate::error::ApiError;
         admin::create_organisation, admin::list_organisations, admin::get_organisation,
         admin::create_user, admin::list_users, admin::update_user,
         admin::create_api_key, admin::list_api_keys, admin::revoke_api_key,
-        admin::create_peer, admin::list_peers,
+        admin::create_peer, admin::list_peers, peers::status, peers::sync, peers::update,
         admin::create_auto_publish_rule, admin::list_auto_publish_rules, admin::delete_auto_publish_rule,
         policy::where_will_it_go,
         reports::submit, reports::list, reports::get, reports::amend, reports::withdraw,
@@ -139,6 +140,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .route("/deliveries", web::get().to(notifications::list_deliveries))
                         .route("/deliveries/{id}/retry", web::post().to(notifications::retry_delivery))
                         .service(web::resource("/peers").route(web::post().to(admin::create_peer)).route(web::get().to(admin::list_peers)))
+                        .route("/peers/status", web::get().to(peers::status))
+                        .route("/peers/{id}", web::patch().to(peers::update))
+                        .route("/peers/{id}/sync", web::post().to(peers::sync))
                         .service(
                             web::resource("/auto-publish-rules")
                                 .route(web::post().to(admin::create_auto_publish_rule))

@@ -128,7 +128,8 @@ impl ApiKeyRow {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+/// Debug is written out so the outbound token never reaches a log.
+#[derive(Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = peers)]
 pub struct PeerRow {
     pub id: String,
@@ -138,6 +139,30 @@ pub struct PeerRow {
     pub max_tlp: String,
     pub sectors: String,
     pub created_at: NaiveDateTime,
+    pub server_id: String,
+    pub collections: String,
+    pub push_collection: String,
+    pub schedule: String,
+    pub sector_map: String,
+    pub ca_file: String,
+    pub client_cert_file: String,
+    pub client_key_file: String,
+    pub outbound_token: Option<String>,
+    pub inbound_token_hash: Option<String>,
+    pub client_cert_sha256: Option<String>,
+}
+
+impl std::fmt::Debug for PeerRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeerRow")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("api_root", &self.api_root)
+            .field("direction", &self.direction)
+            .field("server_id", &self.server_id)
+            .field("outbound_token", &self.outbound_token.as_ref().map(|_| "<hidden>"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl PeerRow {
@@ -155,7 +180,35 @@ impl PeerRow {
             max_tlp: self.max_tlp.clone(),
             sectors: parse_list(&self.sectors),
             created_at: to_utc(self.created_at),
+            server_id: self.server_id.clone(),
+            collections: parse_list(&self.collections),
+            push_collection: self.push_collection.clone(),
+            schedule: self.schedule.clone(),
+            sector_map: serde_json::from_str(&self.sector_map).unwrap_or_default(),
+            ca_file: self.ca_file.clone(),
+            client_cert_file: self.client_cert_file.clone(),
+            has_token: self.outbound_token.is_some(),
+            client_cert_sha256: self.client_cert_sha256.clone(),
+            inbound_token: None,
         }
+    }
+
+    pub fn direction(&self) -> api::PeerDirection {
+        match self.direction.as_str() {
+            "push" => api::PeerDirection::Push,
+            "both" => api::PeerDirection::Both,
+            _ => api::PeerDirection::Pull,
+        }
+    }
+
+    /// Objects flow from the peer to us (we pull, or it pushes).
+    pub fn pulls(&self) -> bool {
+        self.direction != "push"
+    }
+
+    /// Objects flow from us to the peer (we push, or it pulls from us).
+    pub fn pushes(&self) -> bool {
+        self.direction != "pull"
     }
 }
 

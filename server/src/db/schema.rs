@@ -66,6 +66,17 @@ diesel::table! {
         max_tlp -> Text,
         sectors -> Text,
         created_at -> Timestamp,
+        server_id -> Text,
+        collections -> Text,
+        push_collection -> Text,
+        schedule -> Text,
+        sector_map -> Text,
+        ca_file -> Text,
+        client_cert_file -> Text,
+        client_key_file -> Text,
+        outbound_token -> Nullable<Text>,
+        inbound_token_hash -> Nullable<Text>,
+        client_cert_sha256 -> Nullable<Text>,
     }
 }
 
@@ -95,7 +106,15 @@ diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_keys -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(organisations, users, sessions, api_keys, peers, server_secrets, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    sessions,
+    api_keys,
+    peers,
+    server_secrets,
+    audit_log
+);
 
 diesel::table! {
     stix_objects (date_added) {
@@ -132,7 +151,6 @@ diesel::table! {
         details -> Text,
     }
 }
-
 
 diesel::table! {
     reports (id) {
@@ -363,5 +381,28 @@ diesel::table! {
         started_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
         outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    peer_cursors (peer_id, collection) {
+        peer_id -> Text,
+        collection -> Text,
+        position -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    peer_state (peer_id) {
+        peer_id -> Text,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        consecutive_failures -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        objects_received -> BigInt,
+        objects_sent -> BigInt,
+        bytes_received -> BigInt,
     }
 }

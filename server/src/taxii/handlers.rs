@@ -39,6 +39,14 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Caller>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // Peers (token or client certificate) read as the peer principal.
+        if let Some(credential) = crate::federation::auth::peer_credential(req) {
+            let state = req.app_data::<web::Data<AppState>>().cloned();
+            return Box::pin(async move {
+                let viewer = crate::federation::auth::peer_viewer(state, credential).await.map_err(TaxiiApiError::from)?;
+                Ok(Caller { viewer, principal: None })
+            });
+        }
         let has_credentials =
             req.headers().contains_key(header::AUTHORIZATION) || req.headers().contains_key(crate::auth::API_KEY_HEADER);
         let principal = has_credentials.then(|| Principal::from_request(req, payload));

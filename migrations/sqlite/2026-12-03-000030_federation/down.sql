@@ -1,0 +1,15 @@
+DROP TABLE peer_state;
+DROP TABLE peer_cursors;
+DROP INDEX peers_client_cert_sha256;
+DROP INDEX peers_inbound_token_hash;
+ALTER TABLE peers DROP COLUMN client_cert_sha256;
+ALTER TABLE peers DROP COLUMN inbound_token_hash;
+ALTER TABLE peers DROP COLUMN outbound_token;
+ALTER TABLE peers DROP COLUMN client_key_file;
+ALTER TABLE peers DROP COLUMN client_cert_file;
+ALTER TABLE peers DROP COLUMN ca_file;
+ALTER TABLE peers DROP COLUMN sector_map;
+ALTER TABLE peers DROP COLUMN schedule;
+ALTER TABLE peers DROP COLUMN push_collection;
+ALTER TABLE peers DROP COLUMN collections;
+ALTER TABLE peers DROP COLUMN server_id;

@@ -1,0 +1,718 @@
+//! Federation end to end: real servers on loopback over TLS, linked as peers
+//! through the admin API, syncing over TAXII 2.1. What arrived is checked by
+//! reading the peers' stores.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
+use diesel::prelude::*;
+use isacx_schemas::api::{self, Role};
+use isacx_schemas::taxii::TAXII_MEDIA_TYPE;
+use isacx_server::db::schema::stix_objects;
+use isacx_tests::{backends, Backend, TestApp, USER_PASSWORD};
+use serde_json::{json, Value};
+
+const GREEN: &str = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+const AMBER: &str = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
+const AMBER_STRICT: &str = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003";
+const RED: &str = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+const SCOPE_EXT: &str = "extension-definition--54ddad55-7735-496a-a5d5-c73f546650b2";
+const PROVENANCE_EXT: &str = isacx_server::federation::provenance::PROVENANCE_EXTENSION_ID;
+
+fn indicator(n: u32, marking: &str, modified: &str) -> Value {
+    json!({
+        "type": "indicator", "spec_version": "2.1",
+        "id": format!("indicator--{}", uuid::Uuid::new_v4()),
+        "created": "2026-01-01T00:00:00.000Z", "modified": modified,
+        "pattern": format!("[ipv4-addr:value = '198.51.{}.{}']", n / 250, n % 250 + 1),
+        "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+        "object_marking_refs": [marking]
+    })
+}
+
+/// A CA for the sharing bodies' client certificates, and one certificate per server.
+struct FederationCa {
+    dir: tempfile::TempDir,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+}
+
+/// A server's client identity: PEM files and the SHA-256 a peer registers.
+struct ClientIdentity {
+    cert_file: String,
+    key_file: String,
+    sha256: String,
+}
+
+impl FederationCa {
+    fn new() -> FederationCa {
+        let dir = tempfile::tempdir().unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "federation CA");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+        let cert = params.self_signed(&key).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), cert.pem()).unwrap();
+        FederationCa {
+            issuer: rcgen::Issuer::new(params, key),
+            dir,
+        }
+    }
+
+    fn ca_file(&self) -> String {
+        self.dir.path().join("ca.pem").display().to_string()
+    }
+
+    fn identity(&self, name: &str) -> ClientIdentity {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec![format!("{name}.isac.test")]).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        let (cert_file, key_file) = (
+            self.dir.path().join(format!("{name}.pem")),
+            self.dir.path().join(format!("{name}.key")),
+        );
+        std::fs::write(&cert_file, cert.pem()).unwrap();
+        std::fs::write(&key_file, key.serialize_pem()).unwrap();
+        ClientIdentity {
+            cert_file: cert_file.display().to_string(),
+            key_file: key_file.display().to_string(),
+            sha256: isacx_server::federation::auth::fingerprint(cert.der()),
+        }
+    }
+}
+
+async fn server(
+    backend: Backend,
+    server_id: &'static str,
+    name: &'static str,
+    page_size: usize,
+) -> TestApp {
+    server_with_client_ca(backend, server_id, name, page_size, String::new()).await
+}
+
+async fn server_with_client_ca(
+    backend: Backend,
+    server_id: &'static str,
+    name: &'static str,
+    page_size: usize,
+    client_ca: String,
+) -> TestApp {
+    TestApp::builder(backend)
+        .settings(move |s| {
+            s.federation.client_ca_file = client_ca;
+            s.identity.server_id = server_id.to_owned();
+            s.identity.name_en = name.to_owned();
+            s.federation.page_size = page_size;
+            s.federation.retry_base_secs = 1;
+        })
+        .start()
+        .await
+        .unwrap()
+}
+
+async fn admin_post(app: &TestApp, admin: &str, path: &str, body: Value) -> (u16, Value) {
+    let r = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Objects flow from `source` to `dest`: `source` registers `dest` (and
+/// issues the token), `dest` registers `source` to pull from. Returns the id
+/// of the peer on `dest` to sync.
+async fn link(source: &TestApp, dest: &TestApp, max_tlp: &str) -> uuid::Uuid {
+    let (sa, da) = (
+        source.admin_token().await.unwrap(),
+        dest.admin_token().await.unwrap(),
+    );
+    let (status, issued) = admin_post(
+        source,
+        &sa,
+        "/api/v1/admin/peers",
+        json!({
+            "name": dest.settings.identity.server_id, "server_id": dest.settings.identity.server_id,
+            "api_root": dest.url("/taxii2/api/"), "direction": "push", "max_tlp": max_tlp,
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{issued}");
+    let token = issued["inbound_token"].as_str().unwrap().to_owned();
+    let (status, peer) = admin_post(
+        dest,
+        &da,
+        "/api/v1/admin/peers",
+        json!({
+            "name": source.settings.identity.server_id, "server_id": source.settings.identity.server_id,
+            "api_root": source.url("/taxii2/api/"), "direction": "pull", "token": token,
+            "ca_file": source.ca_pem.display().to_string(),
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{peer}");
+    assert_eq!(peer["has_token"], true);
+    assert!(peer.get("token").is_none(), "the token is never shown back");
+    peer["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// As [`link`], with mutual TLS instead of a token: `dest` presents its
+/// client certificate, which `source` has registered with the peer.
+async fn link_mtls(
+    source: &TestApp,
+    dest: &TestApp,
+    dest_identity: &ClientIdentity,
+    max_tlp: &str,
+) -> uuid::Uuid {
+    let (sa, da) = (
+        source.admin_token().await.unwrap(),
+        dest.admin_token().await.unwrap(),
+    );
+    let (status, issued) = admin_post(
+        source,
+        &sa,
+        "/api/v1/admin/peers",
+        json!({
+            "name": dest.settings.identity.server_id, "server_id": dest.settings.identity.server_id,
+            "api_root": dest.url("/taxii2/api/"), "direction": "push", "max_tlp": max_tlp,
+            "client_cert_sha256": dest_identity.sha256,
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{issued}");
+    let (status, peer) = admin_post(
+        dest,
+        &da,
+        "/api/v1/admin/peers",
+        json!({
+            "name": source.settings.identity.server_id, "server_id": source.settings.identity.server_id,
+            "api_root": source.url("/taxii2/api/"), "direction": "pull",
+            "ca_file": source.ca_pem.display().to_string(),
+            "client_cert_file": dest_identity.cert_file, "client_key_file": dest_identity.key_file,
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{peer}");
+    assert_eq!(
+        peer["has_token"], false,
+        "mutual TLS alone identifies the peer"
+    );
+    peer["id"].as_str().unwrap().parse().unwrap()
+}
+
+async fn sync(app: &TestApp, peer: uuid::Uuid) -> api::SyncReport {
+    let admin = app.admin_token().await.unwrap();
+    let (status, body) = admin_post(
+        app,
+        &admin,
+        &format!("/api/v1/admin/peers/{peer}/sync"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+async fn publish(app: &TestApp, objects: &[Value]) {
+    let admin = app.admin_token().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/taxii2/api/collections/all-sectors/objects/"))
+        .bearer_auth(&admin)
+        .header("accept", TAXII_MEDIA_TYPE)
+        .header("content-type", TAXII_MEDIA_TYPE)
+        .body(json!({ "objects": objects }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let status: Value = r.json().await.unwrap();
+    assert_eq!(status["failure_count"], 0, "{status}");
+}
+
+/// (version, revoked, body) of every stored row of an object, read from the store itself.
+fn stored(app: &TestApp, id: &str) -> Vec<(String, bool, Value)> {
+    let id = id.to_owned();
+    app.db
+        .read(move |conn| {
+            let rows: Vec<(String, bool, String)> = stix_objects::table
+                .filter(stix_objects::object_id.eq(&id))
+                .select((
+                    stix_objects::version,
+                    stix_objects::revoked,
+                    stix_objects::body,
+                ))
+                .order(stix_objects::version.asc())
+                .load(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(|(v, r, b)| (v, r, serde_json::from_str(&b).unwrap()))
+                .collect())
+        })
+        .unwrap()
+}
+
+fn row_count(app: &TestApp) -> i64 {
+    app.db
+        .read(|conn| Ok(stix_objects::table.count().get_result(conn)?))
+        .unwrap()
+}
+
+/// A member organisation's operator on `app` and the ids it can read in all-sectors.
+async fn member_sees(app: &TestApp, username: &str, sector: &str) -> Vec<String> {
+    let admin = app.admin_token().await.unwrap();
+    let org = app
+        .create_organisation(&admin, json!({ "name": { "ja": format!("{username}株式会社"), "en": format!("{username} Corp") }, "sectors": [sector] }))
+        .await
+        .unwrap();
+    app.create_user(&admin, username, Role::Operator, Some(org.id))
+        .await
+        .unwrap();
+    let token = app.login(username, USER_PASSWORD).await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/taxii2/api/collections/all-sectors/objects/?limit=1000"))
+        .bearer_auth(&token)
+        .header("accept", TAXII_MEDIA_TYPE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    body["objects"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn three_servers_share_green_keep_red_home_and_do_not_loop() {
+    for backend in backends() {
+        let ca = FederationCa::new();
+        let elec =
+            server_with_client_ca(backend, "elec-isac", "Electricity ISAC", 1000, ca.ca_file())
+                .await;
+        let fin =
+            server_with_client_ca(backend, "fin-isac", "Finance ISAC", 1000, ca.ca_file()).await;
+        let council = server_with_client_ca(
+            backend,
+            "ceptoar-council",
+            "CEPTOAR Council",
+            1000,
+            ca.ca_file(),
+        )
+        .await;
+        let (elec_id, fin_id, council_id) = (
+            ca.identity("elec-isac"),
+            ca.identity("fin-isac"),
+            ca.identity("ceptoar-council"),
+        );
+        // A cycle over mutual TLS: electricity → finance → council → electricity.
+        let fin_from_elec = link_mtls(&elec, &fin, &fin_id, "amber").await;
+        let council_from_fin = link_mtls(&fin, &council, &council_id, "amber").await;
+        let elec_from_council = link_mtls(&council, &elec, &elec_id, "amber").await;
+        // Users are not asked for a certificate: an anonymous client still reads the public collection.
+        let public = elec
+            .client
+            .get(elec.url("/taxii2/api/collections/public/objects/"))
+            .header("accept", TAXII_MEDIA_TYPE)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(public.status(), 200);
+
+        let green = indicator(1, GREEN, "2026-02-01T00:00:00.000Z");
+        let mut amber = indicator(2, AMBER, "2026-02-01T00:00:00.000Z");
+        amber["extensions"] = json!({ SCOPE_EXT: { "extension_type": "property-extension", "sectors": ["electricity", "finance"] } });
+        let strict = indicator(3, AMBER_STRICT, "2026-02-01T00:00:00.000Z");
+        let red = indicator(4, RED, "2026-02-01T00:00:00.000Z");
+        publish(
+            &elec,
+            &[green.clone(), amber.clone(), strict.clone(), red.clone()],
+        )
+        .await;
+        let id = |o: &Value| o["id"].as_str().unwrap().to_owned();
+
+        // One sync interval: each server syncs once, in the direction of the cycle.
+        let r = sync(&fin, fin_from_elec).await;
+        assert_eq!((r.received, r.error.clone()), (2, None), "{r:?}");
+        let r = sync(&council, council_from_fin).await;
+        assert_eq!((r.received, r.error.clone()), (2, None), "{r:?}");
+        let r = sync(&elec, elec_from_council).await;
+        assert_eq!(
+            (r.received, r.duplicates, r.error.clone()),
+            (0, 0, None),
+            "nothing comes back round the cycle: {r:?}"
+        );
+
+        for (peer, name) in [(&fin, "fin"), (&council, "council")] {
+            assert_eq!(stored(peer, &id(&green)).len(), 1, "GREEN reached {name}");
+            assert_eq!(
+                stored(peer, &id(&amber)).len(),
+                1,
+                "AMBER within the peer's ceiling reached {name}"
+            );
+            assert!(
+                stored(peer, &id(&strict)).is_empty(),
+                "AMBER+STRICT never leaves ({name})"
+            );
+            assert!(
+                stored(peer, &id(&red)).is_empty(),
+                "RED never leaves ({name})"
+            );
+        }
+        // Provenance: origin and hops as the object travelled.
+        let at_council = &stored(&council, &id(&green))[0].2;
+        assert_eq!(
+            at_council["extensions"][PROVENANCE_EXT]["origin"],
+            "elec-isac"
+        );
+        assert_eq!(
+            at_council["extensions"][PROVENANCE_EXT]["hops"],
+            json!(["elec-isac", "fin-isac"])
+        );
+        // TLP and scope are kept.
+        assert_eq!(
+            stored(&council, &id(&amber))[0].2["extensions"][SCOPE_EXT]["sectors"],
+            json!(["electricity", "finance"])
+        );
+        assert_eq!(
+            stored(&elec, &id(&green)).len(),
+            1,
+            "the origin holds one copy"
+        );
+
+        // Members of the other servers see it.
+        assert!(member_sees(&fin, "fin-operator", "finance")
+            .await
+            .contains(&id(&green)));
+        let council_member = member_sees(&council, "council-operator", "water").await;
+        assert!(council_member.contains(&id(&green)));
+        assert!(
+            !council_member.contains(&id(&amber)),
+            "AMBER keeps its scope: not for the water sector"
+        );
+
+        // A second round moves nothing: cursors hold and dedupe holds.
+        let before = (row_count(&elec), row_count(&fin), row_count(&council));
+        for (app, peer) in [
+            (&fin, fin_from_elec),
+            (&council, council_from_fin),
+            (&elec, elec_from_council),
+        ] {
+            let r = sync(app, peer).await;
+            assert_eq!((r.received, r.duplicates, r.refused), (0, 0, 0), "{r:?}");
+        }
+        assert_eq!(
+            before,
+            (row_count(&elec), row_count(&fin), row_count(&council))
+        );
+
+        // A revocation propagates.
+        let mut revoked = green.clone();
+        revoked["modified"] = json!("2026-03-01T00:00:00.000Z");
+        revoked["revoked"] = json!(true);
+        publish(&elec, &[revoked]).await;
+        assert_eq!(sync(&fin, fin_from_elec).await.received, 1);
+        assert_eq!(sync(&council, council_from_fin).await.received, 1);
+        assert_eq!(sync(&elec, elec_from_council).await.received, 0);
+        for peer in [&fin, &council] {
+            let rows = stored(peer, &id(&green));
+            assert_eq!(rows.len(), 2);
+            assert!(rows[1].1, "the newest version, revoked, is stored");
+        }
+        assert_eq!(stored(&elec, &id(&green)).len(), 2);
+
+        // Admins see each peer's state.
+        let admin = fin.admin_token().await.unwrap();
+        let statuses: Vec<api::PeerStatus> = fin
+            .client
+            .get(fin.url("/api/v1/admin/peers/status"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let elec_state = statuses.iter().find(|s| s.id == fin_from_elec).unwrap();
+        assert!(elec_state.last_success_at.is_some() && elec_state.last_error.is_none());
+        assert_eq!(elec_state.objects_received, 3);
+        assert!(elec_state.lag_seconds.is_some_and(|l| l < 600));
+
+        elec.stop().await;
+        fin.stop().await;
+        council.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_peer_stopped_mid_sync_loses_nothing_and_duplicates_nothing() {
+    for backend in backends() {
+        let source = server(backend, "elec-isac", "Electricity ISAC", 5).await;
+        let dest = server(backend, "fin-isac", "Finance ISAC", 5).await;
+        let peer = link(&source, &dest, "green").await;
+        let objects: Vec<Value> = (0..60)
+            .map(|n| indicator(n, GREEN, "2026-02-01T00:00:00.000Z"))
+            .collect();
+        for chunk in objects.chunks(20) {
+            publish(&source, chunk).await;
+        }
+        // Stop the source while the destination pages through it (5 per page).
+        let db = dest.db.clone();
+        let syncing = {
+            let client = dest.client.clone();
+            let url = dest.url(&format!("/api/v1/admin/peers/{peer}/sync"));
+            let token = dest.admin_token().await.unwrap();
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json::<api::SyncReport>()
+                    .await
+                    .unwrap()
+            })
+        };
+        let mut source = source;
+        for _ in 0..2000 {
+            let n: i64 = db
+                .read(|conn| Ok(stix_objects::table.count().get_result(conn)?))
+                .unwrap();
+            if n >= 5 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        source.halt().await;
+        let cut_short = syncing.await.unwrap();
+        let after_cut = row_count(&dest);
+        assert!(after_cut < 60 || cut_short.error.is_none(), "{cut_short:?}");
+        // While it is down: the error and a backoff are recorded.
+        let down = sync(&dest, peer).await;
+        assert!(down.error.is_some(), "{down:?}");
+        let admin = dest.admin_token().await.unwrap();
+        let statuses: Vec<api::PeerStatus> = dest
+            .client
+            .get(dest.url("/api/v1/admin/peers/status"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let state = statuses.iter().find(|s| s.id == peer).unwrap();
+        assert!(
+            state.last_error.is_some()
+                && state.consecutive_failures >= 1
+                && state.next_attempt_at.is_some(),
+            "{state:?}"
+        );
+
+        let source = source.start_again().await.unwrap();
+        let resumed = sync(&dest, peer).await;
+        assert_eq!(resumed.error, None);
+        assert_eq!(
+            resumed.duplicates, 0,
+            "the cursor resumes after the last stored page: {resumed:?}"
+        );
+        assert_eq!(row_count(&dest) as u64, after_cut as u64 + resumed.received);
+        assert_eq!(row_count(&dest), 60, "nothing lost");
+        for o in &objects {
+            assert_eq!(stored(&dest, o["id"].as_str().unwrap()).len(), 1);
+        }
+        source.stop().await;
+        dest.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn push_sends_what_policy_allows_and_peers_authenticate() {
+    for backend in backends() {
+        let source = server(backend, "elec-isac", "Electricity ISAC", 1000).await;
+        let dest = server(backend, "fin-isac", "Finance ISAC", 1000).await;
+        let (sa, da) = (
+            source.admin_token().await.unwrap(),
+            dest.admin_token().await.unwrap(),
+        );
+        // The destination registers the source (issuing its token); the source pushes with it.
+        let (status, on_dest) = admin_post(
+            &dest,
+            &da,
+            "/api/v1/admin/peers",
+            json!({ "name": "elec", "server_id": "elec-isac", "api_root": source.url("/taxii2/api/"), "direction": "pull", "max_tlp": "clear" }),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let token = on_dest["inbound_token"].as_str().unwrap().to_owned();
+        let (status, on_source) = admin_post(
+            &source,
+            &sa,
+            "/api/v1/admin/peers",
+            json!({
+                "name": "fin", "server_id": "fin-isac", "api_root": dest.url("/taxii2/api/"), "direction": "push",
+                "max_tlp": "green", "push_collection": "all-sectors", "token": token.clone(), "ca_file": source.ca_pem.display().to_string(),
+            }),
+        )
+        .await;
+        assert_eq!(status, 201, "{on_source}");
+        // The ca_file of the source only trusts the source's CA: fix it to the destination's.
+        assert_eq!(on_source["ca_file"], source.ca_pem.display().to_string());
+        let peer: uuid::Uuid = on_source["id"].as_str().unwrap().parse().unwrap();
+        let green = indicator(1, GREEN, "2026-02-01T00:00:00.000Z");
+        let amber = indicator(2, AMBER, "2026-02-01T00:00:00.000Z");
+        let red = indicator(3, RED, "2026-02-01T00:00:00.000Z");
+        publish(&source, &[green.clone(), amber.clone(), red.clone()]).await;
+        let wrong_ca = sync(&source, peer).await;
+        assert!(
+            wrong_ca
+                .error
+                .as_deref()
+                .is_some_and(|e| e.to_lowercase().contains("certificate")),
+            "{wrong_ca:?}"
+        );
+        assert!(
+            stored(&dest, green["id"].as_str().unwrap()).is_empty(),
+            "nothing was sent to a server whose certificate is not trusted"
+        );
+        // Trust the right CA: re-register (ca_file is set at creation).
+        let (status, fixed) = admin_post(
+            &source,
+            &sa,
+            "/api/v1/admin/peers",
+            json!({
+                "name": "fin-2", "server_id": "fin-isac", "api_root": dest.url("/taxii2/api/"), "direction": "push",
+                "max_tlp": "green", "push_collection": "all-sectors", "token": on_dest["inbound_token"], "ca_file": dest.ca_pem.display().to_string(),
+            }),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let peer: uuid::Uuid = fixed["id"].as_str().unwrap().parse().unwrap();
+        let pushed = sync(&source, peer).await;
+        assert_eq!(
+            (pushed.sent, pushed.error.clone()),
+            (1, None),
+            "only GREEN is within fin's ceiling: {pushed:?}"
+        );
+        let rows = stored(&dest, green["id"].as_str().unwrap());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0].2["extensions"][PROVENANCE_EXT]["hops"],
+            json!(["elec-isac"])
+        );
+        assert!(stored(&dest, amber["id"].as_str().unwrap()).is_empty());
+        assert!(stored(&dest, red["id"].as_str().unwrap()).is_empty());
+        // Pushing again sends nothing new.
+        assert_eq!(sync(&source, peer).await.sent, 0);
+
+        // A peer token reads as the peer principal: its ceiling holds on TAXII GET.
+        let (status, reader) = admin_post(
+            &source,
+            &sa,
+            "/api/v1/admin/peers",
+            json!({ "name": "reader", "server_id": "reader", "api_root": "https://reader.example/taxii2/api/", "direction": "push", "max_tlp": "green" }),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let reader_token = reader["inbound_token"].as_str().unwrap();
+        let r = source
+            .client
+            .get(source.url("/taxii2/api/collections/all-sectors/objects/"))
+            .bearer_auth(reader_token)
+            .header("accept", TAXII_MEDIA_TYPE)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        let ids: Vec<&str> = body["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, vec![green["id"].as_str().unwrap()]);
+        let r = source
+            .client
+            .get(source.url("/taxii2/api/collections/all-sectors/objects/"))
+            .bearer_auth("isacxpeer_notatokenanyoneissued")
+            .header("accept", TAXII_MEDIA_TYPE)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        // A peer may not push RED even if it tries.
+        let r = dest
+            .client
+            .post(dest.url("/taxii2/api/collections/all-sectors/objects/"))
+            .bearer_auth(token)
+            .header("accept", TAXII_MEDIA_TYPE)
+            .header("content-type", TAXII_MEDIA_TYPE)
+            .body(json!({ "objects": [indicator(9, RED, "2026-02-01T00:00:00.000Z")] }).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        let status: Value = r.json().await.unwrap();
+        assert_eq!(status["failure_count"], 1, "{status}");
+        source.stop().await;
+        dest.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_scheduled_peer_syncs_by_itself() {
+    for backend in backends() {
+        let source = server(backend, "elec-isac", "Electricity ISAC", 1000).await;
+        let dest = server(backend, "fin-isac", "Finance ISAC", 1000).await;
+        let peer = link(&source, &dest, "green").await;
+        let green = indicator(1, GREEN, "2026-02-01T00:00:00.000Z");
+        publish(&source, std::slice::from_ref(&green)).await;
+        let admin = dest.admin_token().await.unwrap();
+        let bad = dest
+            .client
+            .patch(dest.url(&format!("/api/v1/admin/peers/{peer}")))
+            .bearer_auth(&admin)
+            .json(&json!({ "schedule": "every second" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), 422);
+        let ok = dest
+            .client
+            .patch(dest.url(&format!("/api/v1/admin/peers/{peer}")))
+            .bearer_auth(&admin)
+            .json(&json!({ "schedule": "* * * * * *" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 200);
+        let mut arrived = false;
+        for _ in 0..100 {
+            if !stored(&dest, green["id"].as_str().unwrap()).is_empty() {
+                arrived = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(arrived, "the schedule ran the sync without being asked");
+        source.stop().await;
+        dest.stop().await;
+    }
+}
