@@ -267,6 +267,11 @@ mod tests {
         let sqlite = names("sqlite");
         assert!(!sqlite.is_empty());
         assert_eq!(sqlite, names("postgres"), "migrations/sqlite and migrations/postgres must hold the same migrations");
+        // diesel keys a migration by the part of its name before the first `_`:
+        // two folders with one version would leave the second one unapplied.
+        let mut versions: Vec<&str> = sqlite.iter().map(|n| n.split('_').next().unwrap_or(n)).collect();
+        versions.dedup();
+        assert_eq!(versions.len(), sqlite.len(), "two migrations share a version: {sqlite:?}");
         for name in &sqlite {
             for backend in ["sqlite", "postgres"] {
                 for file in ["up.sql", "down.sql"] {
