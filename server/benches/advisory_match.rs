@@ -1,7 +1,8 @@
 //! Publishing an urgent advisory against 10,000 members × 50 register
-//! entries: the time from the publish call to every reassessment task
-//! durably written (one transaction: the STIX report in the shared store,
-//! matching, one task per concerned member, the audit row; committed with
+//! entries: the time from the publish call to every reassessment task and
+//! every notification durably written (one transaction: the STIX report in
+//! the shared store, matching, one task per concerned member, the outbox rows
+//! for each member's operator, the audit row; committed with
 //! SQLite `synchronous = FULL`). Every member is in scope and concerned —
 //! the worst case — each with two technologies and 50 entries spread over
 //! the threat-event taxonomy, so a share of the entries is flagged.
@@ -63,9 +64,12 @@ fn main() {
         let mut orgs = Vec::new();
         let mut techs = Vec::new();
         let mut rows = Vec::new();
+        let mut operators = Vec::new();
         for m in 0..members {
             let org = Uuid::new_v4();
             orgs.push(format!("('{org}', '会員{m}', 'Member {m}', '[]', '[]', '[\"electricity\"]', '[]', '{now}')"));
+            // One operator per member, with an address: e-mail and stream rows are enqueued for each.
+            operators.push(format!("('{}', 'op{m}', 'Operator {m}', 'op{m}@member{m}.example', '-', 'operator', '{org}', 'en', FALSE, 0, NULL, '{now}')", Uuid::new_v4()));
             for (product, cpe, vendor) in [
                 (format!("fortinet:fortios:7.2.{}", m % 10), format!("cpe:2.3:*:fortinet:fortios:7.2.{}:*:*:*:*:*:*:*", m % 10), "fortinet"),
                 ("microsoft:exchange_server:2019".to_owned(), "cpe:2.3:*:microsoft:exchange_server:2019:*:*:*:*:*:*:*".to_owned(), "microsoft"),
@@ -87,6 +91,11 @@ fn main() {
             }
         };
         insert(&mut conn, "INSERT INTO organisations (id, name_ja, name_en, aliases, domains, sectors, internal_ranges, created_at)", &orgs);
+        insert(
+            &mut conn,
+            "INSERT INTO users (id, username, display_name, email, password_hash, role, organisation_id, locale, disabled, failed_logins, locked_until, created_at)",
+            &operators,
+        );
         insert(&mut conn, "INSERT INTO member_technologies (id, organisation_id, product, cpe, vendor, note, created_at)", &techs);
         insert(
             &mut conn,
@@ -128,13 +137,19 @@ fn main() {
             let mut conn = state.db.get().unwrap();
             reassessment_tasks::table.filter(reassessment_tasks::advisory_id.eq(created.id.to_string())).count().get_result(&mut *conn).unwrap()
         };
+        let notifications: i64 = {
+            use diesel::prelude::*;
+            use isacx_server::db::schema::outbox;
+            let mut conn = state.db.get().unwrap();
+            outbox::table.filter(outbox::object_id.eq(&created.stix_id)).count().get_result(&mut *conn).unwrap()
+        };
         let flagged: usize = isacx_server::advisories::tasks::list(&state, &analyst, Some(created.id)).map(|t| t.iter().map(|t| t.entries.len()).sum()).unwrap_or(0);
-        println!("run {run}: publish → {tasks} tasks ({flagged} flagged entries) durable in {:.3} s", took.as_secs_f64());
+        println!("run {run}: publish → {tasks} tasks ({flagged} flagged entries) and {notifications} notifications durable in {:.3} s", took.as_secs_f64());
         assert_eq!(tasks as usize, members, "every member is concerned");
         times.push(took.as_secs_f64());
     }
     times.sort_by(|a, b| a.total_cmp(b));
-    println!("median publish-to-tasks-durable: {:.3} s ({backend}, {members} members × {entries} entries, {runs} runs; target < 2 s on SQLite)", times[times.len() / 2]);
+    println!("median publish-to-tasks-and-notifications-durable: {:.3} s ({backend}, {members} members × {entries} entries, {runs} runs; target < 2 s on SQLite)", times[times.len() / 2]);
     if let Some((base, name, _)) = pg_schema {
         drop(state);
         let _ = diesel::PgConnection::establish(&base).map(|mut c| c.batch_execute(&format!("DROP SCHEMA {name} CASCADE")));

@@ -214,7 +214,10 @@ pub fn client_trusting(ca_pem: &Path) -> anyhow::Result<reqwest::Client> {
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    Ok(reqwest::Client::builder().use_preconfigured_tls(config).build()?)
+    // The server closes a connection idle for 5 s (actix's keep-alive); a
+    // pooled connection reused just then fails with IncompleteMessage, so the
+    // client lets idle connections go well before that.
+    Ok(reqwest::Client::builder().use_preconfigured_tls(config).pool_idle_timeout(std::time::Duration::from_secs(2)).build()?)
 }
 
 impl TestApp {

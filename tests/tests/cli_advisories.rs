@@ -7,98 +7,10 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
 use isacx_schemas::api::Role;
+use isacx_tests::cli::Cli;
 use isacx_tests::{backends, TestApp, USER_PASSWORD};
 use serde_json::{json, Value};
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
-    }
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
-    }
-}
-
-struct Cli {
-    exe: PathBuf,
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn new() -> Cli {
-        Cli {
-            exe: isacx_tests::binary("isacx").unwrap(),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run_in(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        use std::io::Write;
-        let mut cmd = Command::new(&self.exe);
-        cmd.arg("--config").arg(self.path("isacx/config.toml")).args(args);
-        for k in [
-            "ISACX_PROFILE",
-            "ISACX_SERVER",
-            "ISACX_CA_FILE",
-            "ISACX_CONFIG",
-            "LC_ALL",
-            "LC_MESSAGES",
-            "LANG",
-        ] {
-            cmd.env_remove(k);
-        }
-        cmd.env("HOME", self.dir.path()).env("TZ", "UTC");
-        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        if let Some(input) = stdin {
-            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        }
-        let out = child.wait_with_output().unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        self.run_in(args, None)
-    }
-
-    fn login(&self, app: &TestApp, user: &str) {
-        let run = self.run_in(
-            &[
-                "--server",
-                &app.base_url,
-                "--ca-file",
-                app.ca_pem.to_str().unwrap(),
-                "login",
-                "-u",
-                user,
-                "--password-stdin",
-            ],
-            Some(&format!("{USER_PASSWORD}\n")),
-        );
-        assert_eq!(run.code, 0, "{run:?}");
-    }
-}
 
 #[tokio::test]
 async fn register_technologies_ack_and_reassess_through_the_cli() {

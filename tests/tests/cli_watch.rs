@@ -6,8 +6,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use isacx_schemas::api::Role;
@@ -15,76 +13,10 @@ use isacx_schemas::notify::{EventKind, LocalisedText, Urgency};
 use isacx_schemas::tlp::Tlp;
 use isacx_server::notify::{self, Event};
 use isacx_server::policy::Access;
-use isacx_tests::{Backend, TestApp, USER_PASSWORD};
+use isacx_tests::cli::Cli;
+use isacx_tests::{Backend, TestApp};
 use serde_json::json;
 use uuid::Uuid;
-
-struct Cli {
-    exe: PathBuf,
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn new() -> Cli {
-        Cli {
-            exe: isacx_tests::binary("isacx").unwrap(),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&self.exe);
-        cmd.arg("--config")
-            .arg(self.dir.path().join("isacx/config.toml"))
-            .args(args);
-        for k in [
-            "ISACX_PROFILE",
-            "ISACX_SERVER",
-            "ISACX_CA_FILE",
-            "ISACX_CONFIG",
-            "LC_ALL",
-            "LC_MESSAGES",
-            "LANG",
-        ] {
-            cmd.env_remove(k);
-        }
-        cmd.env("HOME", self.dir.path())
-            .env("TZ", "UTC")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        cmd
-    }
-
-    fn login(&self, app: &TestApp, username: &str) {
-        use std::io::Write;
-        let mut child = self
-            .command(&[
-                "--server",
-                &app.base_url,
-                "--ca-file",
-                app.ca_pem.to_str().unwrap(),
-                "login",
-                "-u",
-                username,
-                "--password-stdin",
-            ])
-            .stdin(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{USER_PASSWORD}\n").as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
 
 fn event(key: &str) -> Event {
     Event {
