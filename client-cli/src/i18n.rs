@@ -798,6 +798,8 @@ impl Msg {
                     K::AdvisoryWithdrawn => ("Advisory withdrawn", "情報提供の取り下げ"),
                     K::TaskReminder => ("Reassessment reminder", "リスク再評価のリマインダー"),
                     K::TaskEscalation => ("Reassessment overdue", "リスク再評価の期限超過"),
+                    K::FollowupQuestion => ("Follow-up on your report", "報告への問い合わせ"),
+                    K::FollowupAnswer => ("Answer to your follow-up", "問い合わせへの回答"),
                 };
                 let (uen, uja) = match urgency {
                     U::Info => ("info", "情報"),

@@ -6,6 +6,7 @@
 pub mod advisory;
 pub mod api;
 pub mod error;
+pub mod followup;
 pub mod notify;
 pub mod pattern;
 pub mod report;

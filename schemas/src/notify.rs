@@ -21,15 +21,21 @@ pub enum EventKind {
     AdvisoryWithdrawn,
     TaskReminder,
     TaskEscalation,
+    /// A member asked a question or added a sighting on the recipient's published report.
+    FollowupQuestion,
+    /// The submitter answered the recipient's follow-up.
+    FollowupAnswer,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 5] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::AdvisoryPublished,
         EventKind::AdvisoryAmended,
         EventKind::AdvisoryWithdrawn,
         EventKind::TaskReminder,
         EventKind::TaskEscalation,
+        EventKind::FollowupQuestion,
+        EventKind::FollowupAnswer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +45,8 @@ impl EventKind {
             EventKind::AdvisoryWithdrawn => "advisory_withdrawn",
             EventKind::TaskReminder => "task_reminder",
             EventKind::TaskEscalation => "task_escalation",
+            EventKind::FollowupQuestion => "followup_question",
+            EventKind::FollowupAnswer => "followup_answer",
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::config::IntakeSettings;
 use crate::audit::{self, Actor, Entry};
 use crate::auth::Principal;
 use crate::db::models::{parse_uuid, OrganisationRow};
-use crate::db::schema::{organisations, report_revisions, reports};
+use crate::db::schema::{organisations, report_publications, report_revisions, reports};
 use crate::db::{now, parse_list, to_utc, DbConnection};
 use crate::error::ApiError;
 use crate::policy::{self, Access, Audience, Viewer, ALL_SECTORS};
@@ -62,7 +62,7 @@ impl ReportRow {
     }
 
     /// The raw report as the policy sees it: unpublished, submitted by its organisation.
-    fn access(&self) -> Access {
+    pub(crate) fn access(&self) -> Access {
         Access { published: false, submitter: Uuid::parse_str(&self.organisation_id).ok(), ..Access::published(Tlp::Red) }
     }
 
@@ -229,7 +229,7 @@ fn receipt(row: &ReportRow, redactions: usize) -> api::ReportReceipt {
     }
 }
 
-fn load(conn: &mut DbConnection, id: Uuid) -> Result<Option<ReportRow>, ApiError> {
+pub(crate) fn load(conn: &mut DbConnection, id: Uuid) -> Result<Option<ReportRow>, ApiError> {
     Ok(reports::table.find(id.to_string()).select(ReportRow::as_select()).first(conn).optional()?)
 }
 
@@ -512,6 +512,12 @@ pub fn publish(state: &AppState, principal: &Principal, id: Uuid, request: api::
     })
 }
 
+/// The id of the STIX report a raw report is published as: derived with the
+/// deployment's secret namespace, so the raw id does not reveal it.
+pub(crate) fn report_object_id(state: &AppState, row_id: &str) -> String {
+    format!("report--{}", uuid::Builder::from_random_bytes(Uuid::new_v5(&state.anonymise_namespace, format!("report-object|{row_id}").as_bytes()).into_bytes()).into_uuid())
+}
+
 /// How a report is published, by an analyst or by a rule.
 struct Publication<'a> {
     tlp: Tlp,
@@ -550,7 +556,7 @@ fn publish_row(state: &AppState, conn: &mut DbConnection, row: &ReportRow, publi
     let published = StixTimestamp::now();
     let report_object = serde_json::json!({
         "type": "report", "spec_version": "2.1",
-        "id": format!("report--{}", uuid::Builder::from_random_bytes(Uuid::new_v5(&state.anonymise_namespace, format!("report-object|{}", row.id).as_bytes()).into_bytes()).into_uuid()),
+        "id": report_object_id(state, &row.id),
         "created_by_ref": identity.common.id.to_string(),
         "created": published.to_string(), "modified": published.to_string(), "published": published.to_string(),
         "name": sanitised.title, "report_types": ["threat-report"],
@@ -559,6 +565,9 @@ fn publish_row(state: &AppState, conn: &mut DbConnection, row: &ReportRow, publi
     objects.push(isacx_schemas::stix::object_from_json(report_object).map_err(|e| ApiError::internal(format!("{e:?}")))?);
     let mut identity_access = Access::published(Tlp::Clear);
     identity_access.sectors = BTreeSet::from([ALL_SECTORS.to_owned()]);
+    // The shared ids members receive, so a follow-up can name the report without its raw id.
+    let shared_ids: Vec<String> =
+        objects.iter().map(|o| o.id_str().to_owned()).filter(|id| id.starts_with("report--") || id.starts_with("incident--")).collect();
     let mut items = vec![crate::store::Incoming { object: StixObject::Identity(identity.clone()), access: identity_access }];
     for object in objects {
         items.push(crate::store::Incoming { object, access: access.clone() });
@@ -569,6 +578,12 @@ fn publish_row(state: &AppState, conn: &mut DbConnection, row: &ReportRow, publi
         _ => None,
     }) {
         return Err(ApiError::conflict(rejected));
+    }
+    for stix_id in &shared_ids {
+        diesel::delete(report_publications::table.find(stix_id)).execute(conn)?;
+        diesel::insert_into(report_publications::table)
+            .values((report_publications::stix_id.eq(stix_id), report_publications::report_row.eq(&row.id)))
+            .execute(conn)?;
     }
     diesel::update(reports::table.find(&row.id))
         .set((

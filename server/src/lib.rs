@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod federation;
+pub mod followup;
 pub mod intake;
 pub mod jobs;
 pub mod members;

@@ -404,6 +404,26 @@ const SELECTION: Selection = (
     stix_objects::body,
 );
 
+/// The newest stored version of one object, and whether it is revoked; the
+/// caller decides with [`crate::policy::may_read`] whether its viewer may see it.
+pub fn latest(conn: &mut DbConnection, object_id: &str) -> Result<Option<(StoredRow, bool)>, ApiError> {
+    let row: Option<StoredRow> = stix_objects::table
+        .select(SELECTION)
+        .filter(stix_objects::object_id.eq(object_id))
+        .filter(stix_objects::is_latest.eq(true))
+        .order(stix_objects::date_added.desc())
+        .first(conn)
+        .optional()?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let revoked: bool = stix_objects::table
+        .filter(stix_objects::date_added.eq(row.date_added))
+        .select(stix_objects::revoked)
+        .first(conn)?;
+    Ok(Some((row, revoked)))
+}
+
 fn candidates(
     conn: &mut DbConnection,
     q: &Query,

@@ -202,6 +202,64 @@ pub fn anonymise(
     anonymise_compiled(report, &CompiledProfile::new(profile.clone())?, options)
 }
 
+/// Whether text reads as Japanese (kana or kanji in it): placeholders then
+/// come in Japanese.
+fn looks_japanese(text: &str) -> bool {
+    text.chars().any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}' | '\u{ff66}'..='\u{ff9f}'))
+}
+
+/// Free text a member writes outside a report — a follow-up question, a
+/// sighting's note, the submitter's answer — scrubbed by the same detectors
+/// as a report's free text: the member's names, aliases, domains and
+/// ranges, personal data, and the writer's own name and e-mail address
+/// (`people`, `emails`). Every change is appended to `out` under `field`.
+pub fn anonymise_text(
+    compiled: &CompiledProfile,
+    text: &str,
+    field: &str,
+    people: &[String],
+    emails: &[String],
+    out: &mut Vec<Redaction>,
+) -> Result<String, AnonymiseError> {
+    let known = Known {
+        staff: people.to_vec(),
+        organisations: Vec::new(),
+        emails: emails.to_vec(),
+        phones: Vec::new(),
+        keep_names: false,
+    };
+    let detector = Detector::new(&compiled.patterns, &known)?;
+    Ok(detector.redact(text, Mode::Text, field, looks_japanese(text), out))
+}
+
+/// Whether an observed value (an address, host, URL, e-mail address or
+/// hash a member saw) names the member itself: its hosts, its ranges, a
+/// private, link-local or loopback address, its people. Such a value is
+/// the victim's, not the attacker's, and is left out whole, as observables
+/// are in reports; the removal is appended to `out` under `field`.
+pub fn value_names_member(
+    compiled: &CompiledProfile,
+    value: &str,
+    field: &str,
+    people: &[String],
+    emails: &[String],
+    out: &mut Vec<Redaction>,
+) -> Result<bool, AnonymiseError> {
+    let known = Known {
+        staff: people.to_vec(),
+        organisations: Vec::new(),
+        emails: emails.to_vec(),
+        phones: Vec::new(),
+        keep_names: false,
+    };
+    let detector = Detector::new(&compiled.patterns, &known)?;
+    let Some(hit) = detector.scan(value, Mode::Value).first().copied() else {
+        return Ok(false);
+    };
+    out.push(whole_field(hit.rule, Action::Removed, field, value.to_owned()));
+    Ok(true)
+}
+
 /// Whether a pattern comparison names a message's sender: `email-addr:value`
 /// or `email-message:from_ref.value` / `sender_ref.value`, compared for
 /// equality or membership (not negated).

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod advisories;
 pub mod auth;
+pub mod followups;
 pub mod meta;
 pub mod notifications;
 pub mod peers;
@@ -32,6 +33,7 @@ use crate::error::ApiError;
         policy::where_will_it_go,
         reports::submit, reports::list, reports::get, reports::amend, reports::withdraw,
         reports::queue, reports::open, reports::edit, reports::publish, reports::reject,
+        followups::ask, followups::list, followups::get, followups::post,
         advisories::create, advisories::list, advisories::get, advisories::edit, advisories::publish,
         advisories::amend, advisories::withdraw, advisories::matches, advisories::board,
         advisories::tasks_list, advisories::task_get, advisories::task_ack, advisories::task_reassess,
@@ -80,6 +82,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .service(web::resource("").route(web::post().to(reports::submit)).route(web::get().to(reports::list)))
                         .service(web::resource("/{id}").route(web::get().to(reports::get)).route(web::put().to(reports::amend)))
                         .route("/{id}/withdraw", web::post().to(reports::withdraw)),
+                )
+                .service(
+                    web::scope("/followups")
+                        .wrap(actix_web::middleware::from_fn(crate::auth::require_role::<crate::auth::ReportHandlers>))
+                        .service(web::resource("").route(web::post().to(followups::ask)).route(web::get().to(followups::list)))
+                        .route("/{id}", web::get().to(followups::get))
+                        .route("/{id}/messages", web::post().to(followups::post)),
                 )
                 .service(
                     web::scope("/review")

@@ -406,3 +406,42 @@ diesel::table! {
         bytes_received -> BigInt,
     }
 }
+
+// --- pseudonymous follow-up on published reports (issue 5, item 6) ---
+
+diesel::table! {
+    report_publications (stix_id) {
+        stix_id -> Text,
+        report_row -> Text,
+    }
+}
+
+diesel::table! {
+    followup_threads (id) {
+        id -> Text,
+        report_row -> Text,
+        report_ref -> Text,
+        asker_org -> Text,
+        pseudonym -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    followup_messages (id) {
+        id -> Text,
+        thread_id -> Text,
+        seq -> Integer,
+        side -> Text,
+        kind -> Text,
+        author_user -> Text,
+        author_org -> Text,
+        raw_text -> Text,
+        shared_text -> Text,
+        raw_sighting -> Nullable<Text>,
+        shared_sighting -> Nullable<Text>,
+        redactions -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -58,6 +58,10 @@ fn kind_label(kind: EventKind, ja: bool) -> &'static str {
         (EventKind::TaskReminder, true) => "リスク再評価のリマインダー",
         (EventKind::TaskEscalation, false) => "Reassessment overdue (escalation)",
         (EventKind::TaskEscalation, true) => "リスク再評価の期限超過(エスカレーション)",
+        (EventKind::FollowupQuestion, false) => "Follow-up on your report",
+        (EventKind::FollowupQuestion, true) => "報告への問い合わせ",
+        (EventKind::FollowupAnswer, false) => "Answer to your follow-up",
+        (EventKind::FollowupAnswer, true) => "問い合わせへの回答",
     }
 }
 

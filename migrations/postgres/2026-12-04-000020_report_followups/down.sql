@@ -1,0 +1,3 @@
+DROP TABLE followup_messages;
+DROP TABLE followup_threads;
+DROP TABLE report_publications;
