@@ -2,6 +2,7 @@
 //! submit them, and follow them through review.
 
 pub mod amend;
+pub mod followup;
 pub mod list;
 pub mod load;
 pub mod locate;
@@ -27,6 +28,8 @@ pub enum Command {
     Show(show::Args),
     Amend(amend::Args),
     Withdraw(withdraw::Args),
+    #[command(subcommand)]
+    Followup(followup::Command),
 }
 
 pub async fn run(cmd: Command, ctx: &mut Ctx) -> Result<(), CliError> {
@@ -38,6 +41,7 @@ pub async fn run(cmd: Command, ctx: &mut Ctx) -> Result<(), CliError> {
         Command::Show(args) => show::run(args, ctx).await,
         Command::Amend(args) => amend::run(args, ctx).await,
         Command::Withdraw(args) => withdraw::run(args, ctx).await,
+        Command::Followup(cmd) => followup::run(cmd, ctx).await,
     }
 }
 
