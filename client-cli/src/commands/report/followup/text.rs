@@ -27,13 +27,10 @@ pub enum FText {
     LabelSubmitter,
     LabelYourReport,
     ColThread,
-    ColReport,
     ColTitle,
     ColSide,
     ColCounterpart,
     ColMessages,
-    ColLast,
-    ColUpdated,
 }
 
 impl FText {
@@ -99,13 +96,10 @@ impl FText {
             LabelSubmitter => s("Submitter", "報告者"),
             LabelYourReport => s("Your report id", "自組織の報告 ID"),
             ColThread => s("Thread", "スレッド"),
-            ColReport => s("Report (shared id)", "報告(共有 ID)"),
             ColTitle => s("Title", "件名"),
             ColSide => s("You are", "立場"),
             ColCounterpart => s("Other side", "相手"),
             ColMessages => s("Messages", "件数"),
-            ColLast => s("Last", "最新"),
-            ColUpdated => s("Updated", "更新日時"),
         }
     }
 }
@@ -138,13 +132,10 @@ mod tests {
             LabelSubmitter,
             LabelYourReport,
             ColThread,
-            ColReport,
             ColTitle,
             ColSide,
             ColCounterpart,
             ColMessages,
-            ColLast,
-            ColUpdated,
         ];
         all.extend([FollowupSide::Asker, FollowupSide::Submitter].map(YouAre));
         all.extend(FollowupKind::ALL.map(Kind));
@@ -153,7 +144,7 @@ mod tests {
             match t {
                 Sent { .. } | Answered { .. } | SharedAs | NoThreads | Next { .. } | YouAre(_) | Kind(_) | From { .. } | Seen { .. } | Observed { .. }
                 | ObservedNone | Removed { .. } | LabelThread | LabelReport | LabelTitle | LabelYou | LabelAsker | LabelSubmitter
-                | LabelYourReport | ColThread | ColReport | ColTitle | ColSide | ColCounterpart | ColMessages | ColLast | ColUpdated => {}
+                | LabelYourReport | ColThread | ColTitle | ColSide | ColCounterpart | ColMessages => {}
             }
         }
         all

@@ -37,27 +37,26 @@ fn counterpart(lang: Lang, t: &FollowupThread) -> String {
     }
 }
 
-/// A listing of threads, newest change first.
+/// A listing of threads, newest change first. The shared report id and the
+/// times are in `show` and `--json`; the table keeps to what fits 120 columns.
 pub fn threads(lang: Lang, list: &[FollowupThread]) -> String {
     let t = |x: FText| x.text(lang);
-    let header = vec![t(FText::ColThread), t(FText::ColReport), t(FText::ColSide), t(FText::ColCounterpart), t(FText::ColMessages), t(FText::ColLast), t(FText::ColTitle), t(FText::ColUpdated)];
+    let header = vec![t(FText::ColThread), t(FText::ColSide), t(FText::ColCounterpart), t(FText::ColMessages), t(FText::ColTitle)];
     let rows = list
         .iter()
         .map(|th| {
+            let last = th.last_kind.map(|k| format!(" ({})", FText::Kind(k).text(lang))).unwrap_or_default();
             vec![
                 th.id.to_string(),
-                th.report.clone(),
                 th.side.map(|s| FText::YouAre(s).text(lang)).unwrap_or_else(|| "-".to_owned()),
                 counterpart(lang, th),
-                th.message_count.to_string(),
-                th.last_kind.map(|k| FText::Kind(k).text(lang)).unwrap_or_default(),
+                format!("{}{last}", th.message_count),
                 th.title.clone(),
-                fmt_time(th.updated_at),
             ]
         })
         .collect();
     let mut table = table(header, rows);
-    keep_whole(&mut table, &[0, 1, 4, 7]);
+    keep_whole(&mut table, &[0, 1, 2, 3]);
     sized(table)
 }
 
