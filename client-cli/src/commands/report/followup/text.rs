@@ -26,6 +26,7 @@ pub enum FText {
     LabelAsker,
     LabelSubmitter,
     LabelYourReport,
+    LabelRawReport,
     ColThread,
     ColTitle,
     ColSide,
@@ -95,6 +96,7 @@ impl FText {
             LabelAsker => s("Asker", "問い合わせ側"),
             LabelSubmitter => s("Submitter", "報告者"),
             LabelYourReport => s("Your report id", "自組織の報告 ID"),
+            LabelRawReport => s("Report id (submitter's, private)", "報告 ID(報告者側・非公開)"),
             ColThread => s("Thread", "スレッド"),
             ColTitle => s("Title", "件名"),
             ColSide => s("You are", "立場"),
@@ -131,6 +133,7 @@ mod tests {
             LabelAsker,
             LabelSubmitter,
             LabelYourReport,
+            LabelRawReport,
             ColThread,
             ColTitle,
             ColSide,
@@ -144,7 +147,7 @@ mod tests {
             match t {
                 Sent { .. } | Answered { .. } | SharedAs | NoThreads | Next { .. } | YouAre(_) | Kind(_) | From { .. } | Seen { .. } | Observed { .. }
                 | ObservedNone | Removed { .. } | LabelThread | LabelReport | LabelTitle | LabelYou | LabelAsker | LabelSubmitter
-                | LabelYourReport | ColThread | ColTitle | ColSide | ColCounterpart | ColMessages => {}
+                | LabelYourReport | LabelRawReport | ColThread | ColTitle | ColSide | ColCounterpart | ColMessages => {}
             }
         }
         all

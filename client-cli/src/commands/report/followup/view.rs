@@ -76,7 +76,8 @@ pub fn thread(lang: Lang, th: &FollowupThread) -> String {
         rows.push((t(FText::LabelSubmitter), format!("{} / {}", id.organisation_name.ja, id.organisation_id)));
     }
     if let Some(row) = th.report_row {
-        rows.push((t(FText::LabelYourReport), row.to_string()));
+        let label = if th.side.is_some() { FText::LabelYourReport } else { FText::LabelRawReport };
+        rows.push((t(label), row.to_string()));
     }
     let mut out = vec![output::record(rows)];
     for m in &th.messages {
@@ -92,9 +93,16 @@ pub fn thread(lang: Lang, th: &FollowupThread) -> String {
         if let Some(s) = &m.sighting {
             out.extend(sighting(lang, s));
         }
-        if let Some(shared) = m.shared_text.as_ref().filter(|s| **s != m.text) {
+        let text_changed = m.shared_text.as_ref().is_some_and(|s| *s != m.text);
+        let sighting_changed = m.shared_sighting.is_some() && m.shared_sighting != m.sighting;
+        if text_changed || sighting_changed {
             out.push(FText::SharedAs.text(lang));
-            out.push(indent(shared));
+            if let Some(shared) = m.shared_text.as_ref().filter(|s| !s.trim().is_empty()) {
+                out.push(indent(shared));
+            }
+            if let Some(s) = m.shared_sighting.as_ref().filter(|_| sighting_changed) {
+                out.extend(sighting(lang, s));
+            }
         }
         if !m.redactions.is_empty() {
             out.push(FText::Removed { count: m.redactions.len() }.text(lang));
