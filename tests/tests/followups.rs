@@ -12,6 +12,7 @@ use isacx_schemas::followup::{FollowupKind, FollowupSide, FollowupThread};
 use isacx_schemas::taxii::TAXII_MEDIA_TYPE;
 use isacx_tests::reports::fixture;
 use isacx_tests::smtp::SmtpListener;
+use isacx_tests::webhook::WebhookReceiver;
 use isacx_tests::{backends, TestApp, USER_PASSWORD};
 use serde_json::{json, Value};
 
@@ -64,6 +65,7 @@ async fn question_sighting_and_answer_without_either_side_learning_the_other() {
     for backend in backends() {
         let smtp = SmtpListener::start().unwrap();
         let port = smtp.addr.port();
+        let receiver = WebhookReceiver::start().unwrap();
         let app = TestApp::builder(backend)
             .settings(move |s| {
                 s.notify.poll_interval_ms = 100;
@@ -73,6 +75,7 @@ async fn question_sighting_and_answer_without_either_side_learning_the_other() {
                 s.notify.smtp_tls = "none".to_owned();
                 s.notify.smtp_from = "ISAC <isac@isac.example>".to_owned();
                 s.intake.max_description_chars = 2_000;
+                s.notify.webhook_allow_http = true;
             })
             .start()
             .await
@@ -115,6 +118,11 @@ async fn question_sighting_and_answer_without_either_side_learning_the_other() {
         app.create_user(&admin, "liaison", Role::Liaison, None).await.unwrap();
         let liaison = app.login("liaison", USER_PASSWORD).await.unwrap();
         let url = |p: &str| app.url(p);
+        // The submitter's organisation takes its notifications by webhook too.
+        let r = app.client.post(url("/api/v1/notifications/webhooks")).bearer_auth(&toto).json(&json!({ "url": receiver.url })).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let hook: isacx_schemas::notify::CreatedWebhook = r.json().await.unwrap();
+        receiver.set_secret(&hook.secret);
 
         // What identifies each side to the other.
         let toto_secrets: Vec<String> = ["東都通信", "toto-tsushin", "Toto", "toto-ops", "Yamada", "山田", "10.20.3.4"]
@@ -272,8 +280,15 @@ async fn question_sighting_and_answer_without_either_side_learning_the_other() {
         let to_toto: Vec<_> = rows.iter().filter(|(k, u, _)| k == "followup_question" && u.as_deref() == Some(toto_user.id.to_string().as_str())).collect();
         let to_bank: Vec<_> = rows.iter().filter(|(k, u, _)| k == "followup_answer" && u.as_deref() == Some(bank_user.id.to_string().as_str())).collect();
         assert_eq!((to_toto.len(), to_bank.len()), (6, 2), "e-mail and stream each: {rows:?}");
-        assert_eq!(rows.len(), 8, "nobody else is told: {rows:?}");
-        for (_, _, body) in &to_toto {
+        let hooks: Vec<_> = rows.iter().filter(|(k, u, _)| k == "followup_question" && u.is_none()).collect();
+        assert_eq!((hooks.len(), rows.len()), (3, 11), "nobody else is told: {rows:?}");
+        let delivered = receiver.wait_for(3, Duration::from_secs(20)).await;
+        assert_eq!(delivered.len(), 3);
+        for hook in &delivered {
+            assert_eq!(hook.body["kind"], "followup_question");
+            assert_none_of(&hook.body.to_string(), &bank_secrets, "a webhook to the submitter");
+        }
+        for (_, _, body) in to_toto.iter().chain(&hooks) {
             assert_none_of(body, &bank_secrets, "a notification to the submitter");
             assert!(body.contains(&asked.asker), "{body}");
         }
