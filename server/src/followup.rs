@@ -13,7 +13,9 @@
 //! - every text is anonymised with the profile of its author's
 //!   organisation (and the author's own name and address) by the same
 //!   detectors as reports ([`crate::anonymise::anonymise_text`]); sighted
-//!   values naming the author's side are left out of the shared copy;
+//!   values naming the author's side are left out of the shared copy, and
+//!   sighting times are coarsened as report times are
+//!   (`sharing.coarsen_times`);
 //! - notifications carry only the shared copy and the pseudonyms.
 //!
 //! The home server's analysts see both identities, raw and shared text, and
@@ -33,7 +35,7 @@ use isacx_schemas::followup::{
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::anonymise::{self, MemberProfile, Redaction};
+use crate::anonymise::{self, MemberProfile, Redaction, TimeGranularity};
 use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
@@ -271,7 +273,13 @@ fn share(state: &AppState, org: &OrganisationRow, principal: &Principal, text: &
                     observables.push(o.clone());
                 }
             }
-            Some(Sighting { observables, ..s.clone() })
+            let granularity = match state.settings.sharing.coarsen_times.as_str() {
+                "hour" => TimeGranularity::Hour,
+                "day" => TimeGranularity::Day,
+                _ => TimeGranularity::None,
+            };
+            let (first_seen, last_seen) = anonymise::coarsen_interval(s.first_seen, s.last_seen, granularity, "sighting", &mut redactions);
+            Some(Sighting { count: s.count, first_seen, last_seen, observables })
         }
         None => None,
     };
@@ -682,6 +690,19 @@ mod tests {
         assert_ne!(a, pseudonym("s1", "report-1", "org-2").unwrap());
         assert_ne!(a, pseudonym("s2", "report-1", "org-1").unwrap());
         assert!(!a.contains("org-1"));
+    }
+
+    #[test]
+    fn sighting_times_are_coarsened_outward() {
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc);
+        let mut out = Vec::new();
+        let (first, last) =
+            anonymise::coarsen_interval(Some(t("2026-11-20T01:17:00Z")), Some(t("2026-11-20T01:40:00Z")), TimeGranularity::Hour, "sighting", &mut out);
+        assert_eq!((first, last), (Some(t("2026-11-20T01:00:00Z")), Some(t("2026-11-20T02:00:00Z"))));
+        assert_eq!(out.iter().map(|r| r.field.as_str()).collect::<Vec<_>>(), ["sighting.first_seen", "sighting.last_seen"]);
+        let mut none = Vec::new();
+        let exact = anonymise::coarsen_interval(Some(t("2026-11-20T01:17:00Z")), None, TimeGranularity::None, "sighting", &mut none);
+        assert_eq!((exact, none.len()), ((Some(t("2026-11-20T01:17:00Z")), None), 0));
     }
 
     fn fields(result: Result<(), ApiError>) -> Vec<String> {

@@ -76,6 +76,7 @@ async fn question_sighting_and_answer_without_either_side_learning_the_other() {
                 s.notify.smtp_from = "ISAC <isac@isac.example>".to_owned();
                 s.intake.max_description_chars = 2_000;
                 s.notify.webhook_allow_http = true;
+                s.sharing.coarsen_times = "hour".to_owned();
             })
             .start()
             .await
@@ -203,7 +204,7 @@ async fn question_sighting_and_answer_without_either_side_learning_the_other() {
 
         // A sighting: the victim-side values are left out of the shared copy.
         let sighting = json!({ "kind": "sighting", "text": "", "sighting": {
-            "count": 12, "first_seen": "2026-11-20T01:00:00Z", "last_seen": "2026-11-20T03:00:00Z",
+            "count": 12, "first_seen": "2026-11-20T01:17:00Z", "last_seen": "2026-11-20T02:40:00Z",
             "observables": [
                 { "type": "ipv4-addr", "value": "198.51.100.7" },
                 { "type": "ipv4-addr", "value": "172.30.9.9" },
@@ -215,6 +216,11 @@ async fn question_sighting_and_answer_without_either_side_learning_the_other() {
         let after: FollowupThread = r.json().await.unwrap();
         let sighted = after.messages[1].shared_sighting.clone().unwrap();
         assert_eq!(sighted.count, Some(12));
+        assert_eq!(
+            (sighted.first_seen.unwrap().to_rfc3339(), sighted.last_seen.unwrap().to_rfc3339()),
+            ("2026-11-20T01:00:00+00:00".to_owned(), "2026-11-20T03:00:00+00:00".to_owned()),
+            "times coarsened to the hour, outward"
+        );
         assert_eq!(sighted.observables.iter().map(|o| o.value.as_str()).collect::<Vec<_>>(), ["198.51.100.7"]);
 
         // Asking again, by the incident id, continues the same thread under the same pseudonym.

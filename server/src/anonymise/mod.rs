@@ -260,6 +260,31 @@ pub fn value_names_member(
     Ok(true)
 }
 
+/// An observed interval (a sighting's first and last seen) coarsened like a
+/// report's times: the start cut down, the end rounded up, so the interval
+/// never turns empty; each change is appended to `out`.
+pub fn coarsen_interval(
+    first: Option<chrono::DateTime<chrono::Utc>>,
+    last: Option<chrono::DateTime<chrono::Utc>>,
+    granularity: TimeGranularity,
+    field: &str,
+    out: &mut Vec<Redaction>,
+) -> (Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>) {
+    let mut record = |name: &str, before: chrono::DateTime<chrono::Utc>, after: chrono::DateTime<chrono::Utc>| {
+        if before != after {
+            let text = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+            out.push(Redaction {
+                replacement: Some(text(after)),
+                ..whole_field(RuleId::TimeCoarsened, Action::Generalised, &format!("{field}.{name}"), text(before))
+            });
+        }
+        after
+    };
+    let first = first.map(|t| record("first_seen", t, time::floor(t, granularity)));
+    let last = last.map(|t| record("last_seen", t, time::ceil(t, granularity)));
+    (first, last)
+}
+
 /// Whether a pattern comparison names a message's sender: `email-addr:value`
 /// or `email-message:from_ref.value` / `sender_ref.value`, compared for
 /// equality or membership (not negated).
