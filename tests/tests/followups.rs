@@ -329,6 +329,20 @@ async fn question_sighting_and_answer_without_either_side_learning_the_other() {
         assert_eq!(ask(&liaison, json!({ "report": report_ref, "kind": "question", "text": "?" })).await.unwrap().status(), 403);
         assert_eq!(ask(&analyst, json!({ "report": report_ref, "kind": "question", "text": "?" })).await.unwrap().status(), 403);
         assert_eq!(app.client.get(&thread_url).bearer_auth(&liaison).send().await.unwrap().status(), 403);
+        // A peer server, by its token, takes no part either.
+        let r = app
+            .client
+            .post(url("/api/v1/admin/peers"))
+            .bearer_auth(&admin)
+            .json(&json!({ "name": "other-isac", "api_root": "https://127.0.0.1:9/taxii2/api/", "direction": "both", "server_id": "other-isac" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let peer_token = r.json::<Value>().await.unwrap()["inbound_token"].as_str().unwrap().to_owned();
+        let r = ask(&peer_token, json!({ "report": report_ref, "kind": "question", "text": "?" })).await.unwrap();
+        assert_eq!(problem(r).await.0, 403);
+        assert_eq!(app.client.get(&thread_url).bearer_auth(&peer_token).send().await.unwrap().status(), 403);
         assert_eq!(problem(ask(&bank, json!({ "report": report_ref, "kind": "question", "text": "  " })).await.unwrap()).await, (422, vec!["text".to_owned()]));
         let long = "あ".repeat(2_001);
         assert_eq!(problem(ask(&bank, json!({ "report": report_ref, "kind": "question", "text": long })).await.unwrap()).await, (422, vec!["text".to_owned()]));

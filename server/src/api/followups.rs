@@ -1,5 +1,8 @@
 //! `/api/v1/followups`: pseudonymous follow-up on published reports.
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use isacx_schemas::error::ProblemDetails;
 use isacx_schemas::followup::{FollowupThread, NewFollowup, NewFollowupMessage};
@@ -10,6 +13,24 @@ use crate::app::AppState;
 use crate::auth::{Authorized, Operators, ReportHandlers};
 use crate::error::ApiError;
 use crate::followup;
+use crate::policy::Viewer;
+
+/// Scope guard: a peer server (by its token or client certificate) takes no
+/// part in follow-ups, which are between member organisations; it gets a
+/// 403 rather than the 401 of an unknown credential.
+pub async fn refuse_peers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    if let Some(credential) = crate::federation::auth::peer_credential(req.request()) {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        if let Ok(Viewer::Peer { .. }) = crate::federation::auth::peer_viewer(state, credential).await {
+            let refused = ApiError::forbidden("follow-ups are between member organisations; a peer server takes no part in them");
+            return Ok(req.error_response(refused).map_into_right_body());
+        }
+    }
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ReportFilter {

@@ -86,6 +86,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 .service(
                     web::scope("/followups")
                         .wrap(actix_web::middleware::from_fn(crate::auth::require_role::<crate::auth::ReportHandlers>))
+                        // Runs first (wrapped last): peers are told no before user authentication.
+                        .wrap(actix_web::middleware::from_fn(followups::refuse_peers))
                         .service(web::resource("").route(web::post().to(followups::ask)).route(web::get().to(followups::list)))
                         .route("/{id}", web::get().to(followups::get))
                         .route("/{id}/messages", web::post().to(followups::post)),
