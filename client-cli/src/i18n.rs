@@ -798,6 +798,7 @@ impl Msg {
                     K::AdvisoryWithdrawn => ("Advisory withdrawn", "情報提供の取り下げ"),
                     K::TaskReminder => ("Reassessment reminder", "リスク再評価のリマインダー"),
                     K::TaskEscalation => ("Reassessment overdue", "リスク再評価の期限超過"),
+                    K::DigestIssued => ("Liaison digest", "連絡窓口向けサマリー"),
                 };
                 let (uen, uja) = match urgency {
                     U::Info => ("info", "情報"),

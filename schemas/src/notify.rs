@@ -21,15 +21,18 @@ pub enum EventKind {
     AdvisoryWithdrawn,
     TaskReminder,
     TaskEscalation,
+    /// A liaison digest is ready (`object_id` is `digest:<id>`).
+    DigestIssued,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 5] = [
+    pub const ALL: [EventKind; 6] = [
         EventKind::AdvisoryPublished,
         EventKind::AdvisoryAmended,
         EventKind::AdvisoryWithdrawn,
         EventKind::TaskReminder,
         EventKind::TaskEscalation,
+        EventKind::DigestIssued,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +42,7 @@ impl EventKind {
             EventKind::AdvisoryWithdrawn => "advisory_withdrawn",
             EventKind::TaskReminder => "task_reminder",
             EventKind::TaskEscalation => "task_escalation",
+            EventKind::DigestIssued => "digest_issued",
         }
     }
 }

@@ -491,3 +491,18 @@ pub fn list_peers(db: &Database) -> Result<Vec<api::Peer>, ApiError> {
         Ok(rows.iter().map(PeerRow::to_api).collect())
     })
 }
+
+/// How many member organisations share each sector: what k-anonymity counts
+/// (a sector is shown only if at least `sharing.k_anonymity` share it). The
+/// one count, used by the anonymiser at intake and by the liaison digests.
+pub fn members_per_sector(conn: &mut crate::db::DbConnection) -> Result<std::collections::BTreeMap<String, usize>, ApiError> {
+    let lists: Vec<String> = organisations::table.select(organisations::sectors).load(conn)?;
+    let mut counts = std::collections::BTreeMap::new();
+    for list in lists {
+        let sectors: std::collections::BTreeSet<String> = crate::db::parse_list(&list).into_iter().collect();
+        for sector in sectors {
+            *counts.entry(sector).or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
+}

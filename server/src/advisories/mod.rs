@@ -453,6 +453,7 @@ pub fn advisory_event(state: &AppState, advisory: &AdvisoryRow, kind: notify::Ev
         notify::EventKind::AdvisoryWithdrawn => "withdrawn",
         notify::EventKind::TaskReminder => "reminder",
         notify::EventKind::TaskEscalation => "escalation",
+        notify::EventKind::DigestIssued => "digest",
     };
     let urgent = advisory.urgency() == Urgency::Urgent;
     Ok(notify::Event {

@@ -406,3 +406,16 @@ diesel::table! {
         bytes_received -> BigInt,
     }
 }
+
+diesel::table! {
+    digests (id) {
+        id -> Text,
+        period -> Text,
+        period_start -> Timestamp,
+        period_end -> Timestamp,
+        scope -> Text,
+        body -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
