@@ -368,8 +368,13 @@ fn count_tasks(
         .filter(reassessment_tasks::state.ne(TaskState::Cancelled.as_str()))
         .select((crate::advisories::tasks::TaskRow::as_select(), organisations::sectors))
         .load(conn)?;
+    // Compliance is the operators' (a liaison organisation naming sectors may be matched too).
+    let members = crate::members::member_organisations(conn)?;
     let mut advisory_access: BTreeMap<String, Option<policy::Access>> = BTreeMap::new();
     for (task, org_sectors) in rows {
+        if !members.contains(&task.organisation_id) {
+            continue;
+        }
         let access = match advisory_access.get(&task.advisory_id) {
             Some(a) => a.clone(),
             None => {
