@@ -263,11 +263,13 @@ fn table(out: &mut String, caption: &str, head: &[&str], rows: Vec<Vec<String>>,
     out.push_str("</tr></thead>\n<tbody>\n");
     for row in rows {
         out.push_str("<tr>");
-        for (i, cell) in row.iter().enumerate() {
-            if i == 0 {
-                let _ = write!(out, "<td>{}</td>", escape(cell));
-            } else {
+        for cell in &row {
+            // Figures right-aligned, words left.
+            let figure = !cell.is_empty() && cell.trim_start_matches(['+', '-', '±']).chars().all(|c| c.is_ascii_digit());
+            if figure {
                 let _ = write!(out, "<td class=\"n\">{}</td>", escape(cell));
+            } else {
+                let _ = write!(out, "<td>{}</td>", escape(cell));
             }
         }
         out.push_str("</tr>\n");
