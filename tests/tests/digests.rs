@@ -75,7 +75,9 @@ struct Member {
     identity: Vec<String>,
 }
 
-async fn member(app: &TestApp, admin: &str, login: &str, ja: &str, en: &str, alias: &str, domain: &str, sector: &str) -> Member {
+/// `names`: Japanese and English names, alias, domain.
+async fn member(app: &TestApp, admin: &str, login: &str, names: [&str; 4], sector: &str) -> Member {
+    let [ja, en, alias, domain] = names;
     let org = app
         .create_organisation(admin, json!({ "name": { "ja": ja, "en": en }, "aliases": [alias], "domains": [domain], "sectors": [sector] }))
         .await
@@ -321,6 +323,7 @@ fn no_identity(what: &str, text: &str, identities: &[String]) {
 
 #[tokio::test]
 async fn scheduled_digests_carry_the_seeded_figures_and_no_member_identity() {
+    let times = regex::Regex::new(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} JST").unwrap();
     for backend in backends() {
         let smtp = SmtpListener::start().unwrap();
         let port = smtp.addr.port();
@@ -330,11 +333,11 @@ async fn scheduled_digests_carry_the_seeded_figures_and_no_member_identity() {
 
         // Members: three in information and communications (shown), one in gas
         // (fewer than k = 3: generalised), one in finance (outside the ministry's scope).
-        let tele1 = member(&app, &admin, "tele1", "星空通信株式会社", "Hoshizora Telecom", "HSZT", "hoshizora-tel.example", ICT).await;
-        let tele2 = member(&app, &admin, "tele2", "青嵐ネットワーク株式会社", "Seiran Networks", "SRNW", "seiran-net.example", ICT).await;
-        let tele3 = member(&app, &admin, "tele3", "朝霧テレコム株式会社", "Asagiri Telecom", "ASGT", "asagiri.example", ICT).await;
-        let gas1 = member(&app, &admin, "gas1", "山吹瓦斯株式会社", "Yamabuki Gas Works", "YMBK", "yamabuki-gas.example", "gas").await;
-        let fin1 = member(&app, &admin, "fin1", "紅葉銀行", "Momiji Bank", "MMJB", "momiji-bank.example", "finance").await;
+        let tele1 = member(&app, &admin, "tele1", ["星空通信株式会社", "Hoshizora Telecom", "HSZT", "hoshizora-tel.example"], ICT).await;
+        let tele2 = member(&app, &admin, "tele2", ["青嵐ネットワーク株式会社", "Seiran Networks", "SRNW", "seiran-net.example"], ICT).await;
+        let tele3 = member(&app, &admin, "tele3", ["朝霧テレコム株式会社", "Asagiri Telecom", "ASGT", "asagiri.example"], ICT).await;
+        let gas1 = member(&app, &admin, "gas1", ["山吹瓦斯株式会社", "Yamabuki Gas Works", "YMBK", "yamabuki-gas.example"], "gas").await;
+        let fin1 = member(&app, &admin, "fin1", ["紅葉銀行", "Momiji Bank", "MMJB", "momiji-bank.example"], "finance").await;
         // The liaisons: a ministry over two sectors (Japanese), NISC over all (English).
         let ministry = app
             .create_organisation(&admin, json!({ "name": { "ja": "総務省", "en": "MIC" }, "sectors": [ICT, "gas"] }))
@@ -596,7 +599,6 @@ async fn scheduled_digests_carry_the_seeded_figures_and_no_member_identity() {
         assert_eq!(s, 200);
         assert!(ct.starts_with("text/html"), "{ct}");
         no_identity("HTML", &html, &seed.identities);
-        let times = regex::Regex::new(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} JST").unwrap();
         insta::assert_snapshot!("ministry_daily_digest_ja", times.replace_all(&html, "[TIME]"));
 
         // On demand: any period, any sectors within scope; the figures agree.

@@ -94,7 +94,7 @@ mod tests {
             generated_at: t,
             totals: Totals { reports: 4, tasks_requested: 3, tasks_done: 1, ..Totals::default() },
         };
-        let en = render(&[d.clone()], Lang::En);
+        let en = render(std::slice::from_ref(&d), Lang::En);
         assert!(en.contains("weekly") && en.contains("electricity, gas") && en.contains("1/3"), "{en}");
         assert!(render(&[d], Lang::Ja).contains("情報連絡"));
         assert_eq!(render(&[], Lang::En), "No digests in the archive.");
