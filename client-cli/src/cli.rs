@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use reqwest::Url;
 
 use crate::client::parse_server_url;
-use crate::commands::{advisories, completions, indicators, login, logout, peers, profile, profile_tech, register, report, review, watch, whoami};
+use crate::commands::{advisories, completions, digest, indicators, login, logout, peers, profile, profile_tech, register, report, review, watch, whoami};
 use crate::exit::EXIT_CODES_HELP;
 use crate::i18n::Lang;
 
@@ -135,6 +135,8 @@ pub enum Command {
     Watch(watch::Args),
     #[command(subcommand)]
     Peers(peers::Command),
+    #[command(subcommand)]
+    Digest(digest::Command),
     Completions(completions::Args),
 }
 

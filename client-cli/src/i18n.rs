@@ -800,6 +800,7 @@ impl Msg {
                     K::TaskEscalation => ("Reassessment overdue", "リスク再評価の期限超過"),
                     K::FollowupQuestion => ("Follow-up on your report", "報告への問い合わせ"),
                     K::FollowupAnswer => ("Answer to your follow-up", "問い合わせへの回答"),
+                    K::DigestIssued => ("Liaison digest", "連絡窓口向けサマリー"),
                 };
                 let (uen, uja) = match urgency {
                     U::Info => ("info", "情報"),

@@ -5,6 +5,7 @@
 
 pub mod advisory;
 pub mod api;
+pub mod digest;
 pub mod error;
 pub mod followup;
 pub mod notify;

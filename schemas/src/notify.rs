@@ -25,10 +25,12 @@ pub enum EventKind {
     FollowupQuestion,
     /// The submitter answered the recipient's follow-up.
     FollowupAnswer,
+    /// A liaison digest is ready (`object_id` is `digest:<id>`).
+    DigestIssued,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 8] = [
         EventKind::AdvisoryPublished,
         EventKind::AdvisoryAmended,
         EventKind::AdvisoryWithdrawn,
@@ -36,6 +38,7 @@ impl EventKind {
         EventKind::TaskEscalation,
         EventKind::FollowupQuestion,
         EventKind::FollowupAnswer,
+        EventKind::DigestIssued,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +50,7 @@ impl EventKind {
             EventKind::TaskEscalation => "task_escalation",
             EventKind::FollowupQuestion => "followup_question",
             EventKind::FollowupAnswer => "followup_answer",
+            EventKind::DigestIssued => "digest_issued",
         }
     }
 }

@@ -224,13 +224,23 @@ pub struct JobsSettings {
     pub outbox_sweep: String,
     /// Reassessment sweep: reminds members of urgent reassessments and escalates missed deadlines (timings in `[advisories]`).
     pub reassessment_sweep: String,
+    /// Daily liaison digest, in UTC: covers the 24 hours up to each tick. Default 22:00 UTC = 07:00 JST.
+    pub digest_daily: String,
+    /// Weekly liaison digest, in UTC: covers the 7 days up to each tick. Default Sunday 22:00 UTC = Monday 07:00 JST.
+    pub digest_weekly: String,
     /// Seconds a server holds a job's lease at most; a server that dies mid-run frees it after this.
     pub lease_secs: u64,
 }
 
 impl Default for JobsSettings {
     fn default() -> Self {
-        JobsSettings { outbox_sweep: "0 */5 * * * *".to_owned(), reassessment_sweep: "0 */5 * * * *".to_owned(), lease_secs: 600 }
+        JobsSettings {
+            outbox_sweep: "0 */5 * * * *".to_owned(),
+            reassessment_sweep: "0 */5 * * * *".to_owned(),
+            digest_daily: "0 0 22 * * *".to_owned(),
+            digest_weekly: "0 0 22 * * Sun".to_owned(),
+            lease_secs: 600,
+        }
     }
 }
 
@@ -484,7 +494,12 @@ impl Settings {
         if !self.notify.smtp_host.is_empty() {
             self.notify.smtp_password()?;
         }
-        for (name, cron) in [("outbox_sweep", &self.jobs.outbox_sweep), ("reassessment_sweep", &self.jobs.reassessment_sweep)] {
+        for (name, cron) in [
+            ("outbox_sweep", &self.jobs.outbox_sweep),
+            ("reassessment_sweep", &self.jobs.reassessment_sweep),
+            ("digest_daily", &self.jobs.digest_daily),
+            ("digest_weekly", &self.jobs.digest_weekly),
+        ] {
             if !cron.trim().is_empty() {
                 crate::jobs::check_cron(cron).map_err(|e| ConfigError::Invalid(format!("jobs.{name}: {e}")))?;
             }

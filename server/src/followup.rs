@@ -187,7 +187,7 @@ fn resolve(state: &AppState, conn: &mut DbConnection, viewer: &Viewer, reference
         None if reference.starts_with("report--") => {
             let published: Vec<String> =
                 reports::table.filter(reports::state.eq(ReportState::Published.as_str())).select(reports::id).load(conn)?;
-            published.into_iter().find(|id| intake::report_object_id(state, id) == reference)
+            published.into_iter().find(|id| intake::report_object_id(&state.anonymise_namespace, id) == reference)
         }
         None => None,
     };

@@ -133,8 +133,7 @@ fn taxonomy() -> Result<&'static Taxonomy, ApiError> {
 /// Anonymise a raw report for this organisation; the preview analysts review.
 fn sanitise(state: &AppState, conn: &mut DbConnection, org: &OrganisationRow, report: &Report) -> Result<anonymise::Anonymised, ApiError> {
     let profile = MemberProfile::from_organisation(&org.to_api()).map_err(ApiError::internal)?;
-    let sectors: Vec<String> = organisations::table.select(organisations::sectors).load(conn)?;
-    let members_in_sector = sectors.iter().filter(|s| parse_list(s).iter().any(|x| *x == report.sector)).count();
+    let members_in_sector = crate::members::members_per_sector(conn)?.get(&report.sector).copied().unwrap_or(0);
     let body = sharing_body_identity(state);
     let mut options = AnonymiseOptions::new(SharingBody { identity_id: body.common.id.to_string(), name: state.settings.identity.name_en.clone() }, members_in_sector);
     options.k = state.settings.sharing.k_anonymity;
@@ -512,10 +511,10 @@ pub fn publish(state: &AppState, principal: &Principal, id: Uuid, request: api::
     })
 }
 
-/// The id of the STIX report a raw report is published as: derived with the
-/// deployment's secret namespace, so the raw id does not reveal it.
-pub(crate) fn report_object_id(state: &AppState, row_id: &str) -> String {
-    format!("report--{}", uuid::Builder::from_random_bytes(Uuid::new_v5(&state.anonymise_namespace, format!("report-object|{row_id}").as_bytes()).into_bytes()).into_uuid())
+/// The STIX id of the `report` object a published report becomes (derived
+/// with the deployment secret, so it does not reveal the raw report's id).
+pub fn report_object_id(namespace: &Uuid, row_id: &str) -> String {
+    format!("report--{}", uuid::Builder::from_random_bytes(Uuid::new_v5(namespace, format!("report-object|{row_id}").as_bytes()).into_bytes()).into_uuid())
 }
 
 /// How a report is published, by an analyst or by a rule.
@@ -556,7 +555,7 @@ fn publish_row(state: &AppState, conn: &mut DbConnection, row: &ReportRow, publi
     let published = StixTimestamp::now();
     let report_object = serde_json::json!({
         "type": "report", "spec_version": "2.1",
-        "id": report_object_id(state, &row.id),
+        "id": report_object_id(&state.anonymise_namespace, &row.id),
         "created_by_ref": identity.common.id.to_string(),
         "created": published.to_string(), "modified": published.to_string(), "published": published.to_string(),
         "name": sanitised.title, "report_types": ["threat-report"],

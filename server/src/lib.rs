@@ -12,6 +12,7 @@ pub mod auto_publish;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod digest;
 pub mod error;
 pub mod federation;
 pub mod followup;

@@ -491,3 +491,36 @@ pub fn list_peers(db: &Database) -> Result<Vec<api::Peer>, ApiError> {
         Ok(rows.iter().map(PeerRow::to_api).collect())
     })
 }
+
+/// How many member organisations share each sector: what k-anonymity counts
+/// (a sector is shown only if at least `sharing.k_anonymity` share it). The
+/// one count, used by the anonymiser at intake and by the liaison digests.
+/// A member organisation is one with an operator: the organisations of
+/// liaisons (a ministry names the sectors it oversees) or of staff are not
+/// members and would otherwise make a sector look larger than it is.
+pub fn members_per_sector(conn: &mut crate::db::DbConnection) -> Result<std::collections::BTreeMap<String, usize>, ApiError> {
+    let members = member_organisations(conn)?;
+    let lists: Vec<String> = organisations::table
+        .filter(organisations::id.eq_any(members))
+        .select(organisations::sectors)
+        .load(conn)?;
+    let mut counts = std::collections::BTreeMap::new();
+    for list in lists {
+        let sectors: std::collections::BTreeSet<String> = crate::db::parse_list(&list).into_iter().collect();
+        for sector in sectors {
+            *counts.entry(sector).or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
+}
+
+/// Ids of the member organisations: those with at least one operator.
+pub fn member_organisations(conn: &mut crate::db::DbConnection) -> Result<std::collections::BTreeSet<String>, ApiError> {
+    let ids: Vec<Option<String>> = users::table
+        .filter(users::role.eq(Role::Operator.as_str()))
+        .filter(users::organisation_id.is_not_null())
+        .select(users::organisation_id)
+        .distinct()
+        .load(conn)?;
+    Ok(ids.into_iter().flatten().collect())
+}

@@ -2,6 +2,7 @@
 
 pub mod advisories;
 pub mod completions;
+pub mod digest;
 pub mod indicators;
 pub mod login;
 pub mod logout;
@@ -32,6 +33,7 @@ pub async fn run(command: Command, ctx: &mut Ctx) -> Result<(), CliError> {
         Command::ProfileTech(cmd) => profile_tech::run(cmd, ctx).await,
         Command::Watch(args) => watch::run(args, ctx).await,
         Command::Peers(cmd) => peers::run(cmd, ctx).await,
+        Command::Digest(cmd) => digest::run(cmd, ctx).await,
         // Handled before the config is loaded: a broken config must not stop
         // a shell from loading its completions.
         Command::Completions(args) => completions::run(&args),

@@ -454,6 +454,7 @@ pub fn advisory_event(state: &AppState, advisory: &AdvisoryRow, kind: notify::Ev
         notify::EventKind::TaskReminder => "reminder",
         notify::EventKind::TaskEscalation => "escalation",
         notify::EventKind::FollowupQuestion | notify::EventKind::FollowupAnswer => "followup",
+        notify::EventKind::DigestIssued => "digest",
     };
     let urgent = advisory.urgency() == Urgency::Urgent;
     Ok(notify::Event {

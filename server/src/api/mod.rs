@@ -4,6 +4,7 @@ pub mod admin;
 pub mod advisories;
 pub mod auth;
 pub mod followups;
+pub mod digests;
 pub mod meta;
 pub mod notifications;
 pub mod peers;
@@ -43,6 +44,7 @@ use crate::error::ApiError;
         notifications::get_settings, notifications::put_settings, notifications::get_organisation, notifications::put_organisation,
         notifications::list_webhooks, notifications::create_webhook, notifications::disable_webhook, notifications::stream,
         notifications::list_deliveries, notifications::retry_delivery,
+        digests::list, digests::get, digests::preview,
     ),
     components(schemas(isacx_schemas::error::ErrorCode, isacx_schemas::error::FieldError)),
     modifiers(&SecuritySchemes),
@@ -102,6 +104,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .route("/{id}/reject", web::post().to(reports::reject)),
                 )
                 .configure(crate::api::advisories::routes)
+                .configure(crate::api::digests::routes)
                 .service(
                     web::scope("/policy")
                         .wrap(actix_web::middleware::from_fn(crate::auth::require_role::<crate::auth::Curators>))

@@ -445,3 +445,16 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    digests (id) {
+        id -> Text,
+        period -> Text,
+        period_start -> Timestamp,
+        period_end -> Timestamp,
+        scope -> Text,
+        body -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -138,18 +138,22 @@ pub fn tick_of(at: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
         .naive_utc()
 }
 
-/// A job: a name, its cron string, and the work (run on the blocking pool).
-pub type JobFn = fn(&AppState) -> Result<(), ApiError>;
+/// A job: the work of one tick (run on the blocking pool), given the tick it runs for.
+pub type JobFn = fn(&AppState, NaiveDateTime) -> Result<(), ApiError>;
 
 /// The jobs this server knows, with their configured schedules.
 fn registered(state: &AppState) -> Vec<(&'static str, String, JobFn)> {
+    let jobs = &state.settings.jobs;
     vec![
-        ("outbox_sweep", state.settings.jobs.outbox_sweep.clone(), outbox_sweep as JobFn),
+        ("outbox_sweep", jobs.outbox_sweep.clone(), (|s, _| outbox_sweep(s)) as JobFn),
         (
             "reassessment_sweep",
-            state.settings.jobs.reassessment_sweep.clone(),
-            crate::advisories::reassessment_sweep as JobFn,
+            jobs.reassessment_sweep.clone(),
+            (|s, _| crate::advisories::reassessment_sweep(s)) as JobFn,
         ),
+        // The tick names the digest's period, so every server agrees on it.
+        ("digest_daily", jobs.digest_daily.clone(), crate::digest::deliver::daily as JobFn),
+        ("digest_weekly", jobs.digest_weekly.clone(), crate::digest::deliver::weekly as JobFn),
     ]
 }
 
@@ -212,7 +216,7 @@ async fn run_tick(state: web::Data<AppState>, name: &'static str, work: JobFn) {
             return Ok(false);
         };
         drop(conn);
-        let outcome = match work(&state) {
+        let outcome = match work(&state, tick) {
             Ok(()) => "ok".to_owned(),
             Err(e) => format!("error: {e}"),
         };
@@ -261,6 +265,9 @@ mod tests {
     fn cron_strings_are_checked() {
         assert!(check_cron("0 */5 * * * *").is_ok());
         assert!(check_cron("every minute").is_err());
+        let defaults = crate::config::JobsSettings::default();
+        assert!(check_cron(&defaults.digest_daily).is_ok());
+        assert!(check_cron(&defaults.digest_weekly).is_ok());
     }
 
     #[test]

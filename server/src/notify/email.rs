@@ -62,6 +62,8 @@ fn kind_label(kind: EventKind, ja: bool) -> &'static str {
         (EventKind::FollowupQuestion, true) => "報告への問い合わせ",
         (EventKind::FollowupAnswer, false) => "Answer to your follow-up",
         (EventKind::FollowupAnswer, true) => "問い合わせへの回答",
+        (EventKind::DigestIssued, false) => "Liaison digest",
+        (EventKind::DigestIssued, true) => "連絡窓口向けサマリー",
     }
 }
 
@@ -137,6 +139,33 @@ pub fn message(
         .message_id(Some(format!("<{}@{}>", n.delivery_id, identity.server_id)))
         .header(ContentType::TEXT_PLAIN)
         .body(body)
+        .map_err(|e| e.to_string())
+}
+
+/// A liaison digest as one multipart/alternative message (plain text and
+/// HTML) in `locale`; its Message-ID is the delivery id, as for every mail.
+pub fn digest_message(
+    n: &Notification,
+    digest: &isacx_schemas::digest::Digest,
+    to: &str,
+    locale: &str,
+    settings: &NotifySettings,
+    identity: &IdentitySettings,
+) -> Result<Message, String> {
+    use crate::digest::render;
+    let from: Mailbox = settings.smtp_from.parse().map_err(|e| format!("notify.smtp_from: {e}"))?;
+    let to: Mailbox = to.parse().map_err(|e| format!("recipient address: {e}"))?;
+    let lang = render::Lang::from_locale(locale);
+    let body = if lang == render::Lang::Ja { &identity.name_ja } else { &identity.name_en };
+    let subject = render::subject(digest, lang, body);
+    let text = render::text(digest, lang, body);
+    let html = render::html(digest, lang, body);
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .message_id(Some(format!("<{}@{}>", n.delivery_id, identity.server_id)))
+        .multipart(lettre::message::MultiPart::alternative_plain_html(text, html))
         .map_err(|e| e.to_string())
 }
 

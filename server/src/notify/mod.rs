@@ -221,6 +221,42 @@ pub fn enqueue(
     Ok(written)
 }
 
+/// Write the outbox rows of an event addressed to named users rather than
+/// to the readers of a shared object (a liaison digest): e-mail and stream,
+/// as each user's channel settings allow. The caller has already decided
+/// what each user may see (a digest is computed for the recipients' scope);
+/// disabled users are dropped. Call it inside the caller's transaction.
+pub fn enqueue_to_users(conn: &mut DbConnection, event: &Event, recipients: &[Uuid]) -> Result<usize, ApiError> {
+    if event.dedupe_key.trim().is_empty() {
+        return Err(ApiError::internal("notify::enqueue_to_users: an event needs a dedupe_key"));
+    }
+    let unique: BTreeSet<Uuid> = recipients.iter().copied().collect();
+    let mut written = 0;
+    for user_id in unique {
+        let Some(user) = users::table.find(user_id.to_string()).select(UserRow::as_select()).first(conn).optional()? else {
+            continue;
+        };
+        if user.disabled {
+            continue;
+        }
+        let prefs = settings::user_settings(conn, &user.id)?;
+        for (enabled, channel) in [(prefs.email, Channel::Email), (prefs.stream, Channel::Stream)] {
+            if enabled {
+                written += outbox::insert(conn, event, channel, &user.id, Some(&user.id), user.organisation_id.as_deref(), |id, at| {
+                    event.notification(id, at)
+                })?;
+            }
+        }
+    }
+    if written > 0 {
+        if let DbConnection::Postgres(pg) = conn {
+            diesel::sql_query(format!("NOTIFY {PG_CHANNEL}")).execute(pg)?;
+        }
+        wake();
+    }
+    Ok(written)
+}
+
 fn hub() -> &'static tokio::sync::watch::Sender<u64> {
     static HUB: OnceLock<tokio::sync::watch::Sender<u64>> = OnceLock::new();
     HUB.get_or_init(|| tokio::sync::watch::channel(0).0)

@@ -169,13 +169,16 @@ async fn deliver_email(
         }
         Err(e) => return Outcome::Failed(format!("database: {e}")),
     };
-    let message = match email::message(
-        &notification,
-        &address,
-        &locale,
-        &state.settings.notify,
-        &state.settings.identity,
-    ) {
+    let built = if notification.kind == isacx_schemas::notify::EventKind::DigestIssued {
+        match stored_digest(state, &notification).await {
+            Ok(Some(digest)) => email::digest_message(&notification, &digest, &address, &locale, &state.settings.notify, &state.settings.identity),
+            Ok(None) => return Outcome::Skipped("the digest is no longer in the archive".to_owned()),
+            Err(e) => return Outcome::Failed(format!("database: {e}")),
+        }
+    } else {
+        email::message(&notification, &address, &locale, &state.settings.notify, &state.settings.identity)
+    };
+    let message = match built {
         Ok(m) => m,
         Err(e) => return Outcome::Skipped(e),
     };
@@ -183,6 +186,22 @@ async fn deliver_email(
         Ok(()) => Outcome::Delivered,
         Err(e) => Outcome::Failed(e),
     }
+}
+
+/// The archived digest a digest notification names.
+async fn stored_digest(
+    state: &web::Data<AppState>,
+    notification: &isacx_schemas::notify::Notification,
+) -> Result<Option<isacx_schemas::digest::Digest>, crate::error::ApiError> {
+    let Some(id) = notification.payload.get("digest_id").and_then(|v| v.as_str()).and_then(|s| uuid::Uuid::parse_str(s).ok()) else {
+        return Ok(None);
+    };
+    let s = state.clone();
+    blocking(move || {
+        let mut conn = s.db.get()?;
+        crate::digest::load(&mut conn, id)?.map(|row| row.digest()).transpose()
+    })
+    .await
 }
 
 async fn deliver_webhook(
