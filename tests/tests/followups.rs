@@ -4,6 +4,9 @@
 //! is — not in REST answers, not in the outbox (stream and webhook bodies),
 //! not in the mails the real SMTP listener receives. Analysts see both.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use isacx_schemas::api::{self, Role};
