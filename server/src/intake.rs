@@ -121,7 +121,7 @@ pub fn sharing_body_identity(state: &AppState) -> Identity {
     let mut identity = Identity::new(&state.settings.identity.name_en, "organization");
     identity.common.id = StixId::from(format!("identity--{uuid}"));
     let fixed = StixTimestamp::parse("2026-01-01T00:00:00.000Z").unwrap_or_else(|_| StixTimestamp::now());
-    identity.common.created = fixed.clone();
+    identity.common.created = fixed;
     identity.common.modified = fixed;
     identity
 }

@@ -179,7 +179,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin(cmd) => admin(settings, cmd),
         Command::Audit(AuditCommand::Verify) => {
             let db = Database::connect(&settings.storage.database_url, 1)?;
-            let result = db.read(|conn| audit::verify(conn)).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let result = db.read(audit::verify).map_err(|e| anyhow::anyhow!("{e}"))?;
             match result {
                 Verification::Intact { rows } => {
                     println!("audit log intact: {rows} row(s) verified");

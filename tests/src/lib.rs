@@ -106,9 +106,12 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
 }
 
+/// A change to the settings, applied before the server starts.
+type SettingsTweak = Box<dyn FnOnce(&mut Settings)>;
+
 pub struct TestAppBuilder {
     backend: Backend,
-    tweak: Vec<Box<dyn FnOnce(&mut Settings)>>,
+    tweak: Vec<SettingsTweak>,
     shared_database: Option<String>,
 }
 

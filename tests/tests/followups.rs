@@ -365,7 +365,7 @@ async fn question_sighting_and_answer_without_either_side_learning_the_other() {
             })
             .unwrap();
         assert_eq!(actions, ["followup.ask", "followup.sighting", "followup.ask", "followup.answer"]);
-        let verdict = app.db.read(|conn| isacx_server::audit::verify(conn)).unwrap();
+        let verdict = app.db.read(isacx_server::audit::verify).unwrap();
         assert!(matches!(verdict, isacx_server::audit::Verification::Intact { .. }));
         app.stop().await;
     }

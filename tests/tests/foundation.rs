@@ -424,7 +424,7 @@ async fn audit_chain_detects_a_tampered_row() {
         let admin = app.admin_token().await.unwrap();
         sample_org(&app, &admin).await;
         app.create_user(&admin, "analyst1", Role::Analyst, None).await.unwrap();
-        let verdict = app.db.read(|conn| isacx_server::audit::verify(conn)).unwrap();
+        let verdict = app.db.read(isacx_server::audit::verify).unwrap();
         let isacx_server::audit::Verification::Intact { rows } = verdict else { panic!("chain broken before tampering: {verdict:?}") };
         assert!(rows >= 4, "expected rows for admin creation, login, organisation, user; got {rows}");
 
@@ -443,7 +443,7 @@ async fn audit_chain_detects_a_tampered_row() {
                 Ok(())
             })
             .unwrap();
-        let verdict = app.db.read(|conn| isacx_server::audit::verify(conn)).unwrap();
+        let verdict = app.db.read(isacx_server::audit::verify).unwrap();
         assert_eq!(verdict, isacx_server::audit::Verification::Broken { seq: 3, reason: "content does not match its hash".into() });
 
         // The command-line check says the same, with a failing exit code.
@@ -459,7 +459,7 @@ async fn audit_chain_detects_a_tampered_row() {
         // A deleted row shows as a gap.
         app.db.read(|conn| Ok(conn.batch_execute("UPDATE audit_log SET actor = (SELECT actor FROM audit_log WHERE seq = 2) WHERE seq = 3")?)).ok();
         app.db.read(|conn| Ok(conn.batch_execute("DELETE FROM audit_log WHERE seq = 2")?)).unwrap();
-        let verdict = app.db.read(|conn| isacx_server::audit::verify(conn)).unwrap();
+        let verdict = app.db.read(isacx_server::audit::verify).unwrap();
         assert!(matches!(verdict, isacx_server::audit::Verification::Broken { seq: 2, .. }), "{verdict:?}");
         app.stop().await;
     }

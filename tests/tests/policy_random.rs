@@ -5,6 +5,8 @@
 //! restatement of the TLP rules of the exchange, not a call to the server's
 //! policy function.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 
 use isacx_schemas::api::Role;

@@ -163,7 +163,7 @@ async fn report_lifecycle() {
         assert!(!shared.contains(&stix_report.incident_id().to_string()));
 
         // Every step is in the audit chain, and the chain holds.
-        let verdict = app.db.read(|conn| isacx_server::audit::verify(conn)).unwrap();
+        let verdict = app.db.read(isacx_server::audit::verify).unwrap();
         assert!(matches!(verdict, isacx_server::audit::Verification::Intact { .. }));
         app.stop().await;
     }

@@ -180,7 +180,7 @@ async fn filters_paging_versions_and_headers() {
         let identity = json!({ "type": "identity", "spec_version": "2.1", "id": format!("identity--{}", uuid::Uuid::new_v4()),
             "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "name": "ISAC", "identity_class": "organization",
             "object_marking_refs": [GREEN] });
-        analyst.post("all-sectors", &[identity.clone()]).await;
+        analyst.post("all-sectors", std::slice::from_ref(&identity)).await;
 
         let base = "/taxii2/api/collections/all-sectors";
         // Default: latest version only.

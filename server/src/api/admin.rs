@@ -10,12 +10,6 @@ use crate::auth::{AdminOnly, Authorized};
 use crate::error::ApiError;
 use crate::members;
 
-macro_rules! blocking {
-    ($state:ident, |$s:ident| $body:expr) => {{
-        let $s = $state.into_inner();
-        crate::db::blocking(move || $body).await
-    }};
-}
 
 /// Register a member organisation.
 #[utoipa::path(post, path = "/api/v1/admin/organisations", tag = "admin", request_body = api::NewOrganisation,

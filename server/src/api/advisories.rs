@@ -13,12 +13,6 @@ use crate::auth::{AnyRole, Authorized, Curators, ReportHandlers};
 use crate::error::ApiError;
 use crate::policy::Viewer;
 
-macro_rules! blocking {
-    ($state:ident, |$s:ident| $body:expr) => {{
-        let $s = $state.into_inner();
-        crate::db::blocking(move || $body).await
-    }};
-}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct AdvisoryFilter {

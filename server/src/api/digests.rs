@@ -29,12 +29,6 @@ impl Allowed for DigestReaders {
     const ROLES: &'static [Role] = &[Role::Liaison, Role::Analyst, Role::Admin];
 }
 
-macro_rules! blocking {
-    ($state:ident, |$s:ident| $body:expr) => {{
-        let $s = $state.clone().into_inner();
-        crate::db::blocking(move || $body).await
-    }};
-}
 
 /// The sectors a caller may ask about.
 fn caller_scope(principal: &Principal) -> Scope {

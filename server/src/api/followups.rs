@@ -39,12 +39,6 @@ pub struct ReportFilter {
     pub report: Option<String>,
 }
 
-macro_rules! blocking {
-    ($state:ident, |$s:ident| $body:expr) => {{
-        let $s = $state.into_inner();
-        crate::db::blocking(move || $body).await
-    }};
-}
 
 /// Ask the submitter of a published report a question, or report a
 /// sighting, by the shared id you received. Your text is anonymised with

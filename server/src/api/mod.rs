@@ -1,10 +1,19 @@
 //! The REST API, wired in one place.
 
+/// Run `$body` on the blocking pool with the app state as `$s`: handlers
+/// never touch the database on an actix worker.
+macro_rules! blocking {
+    ($state:ident, |$s:ident| $body:expr) => {{
+        let $s = $state.clone().into_inner();
+        crate::db::blocking(move || $body).await
+    }};
+}
+
 pub mod admin;
 pub mod advisories;
 pub mod auth;
-pub mod followups;
 pub mod digests;
+pub mod followups;
 pub mod meta;
 pub mod notifications;
 pub mod peers;

@@ -11,12 +11,6 @@ use crate::auth::{Authorized, Operators};
 use crate::error::ApiError;
 use crate::profiles::{self, register};
 
-macro_rules! blocking {
-    ($state:ident, |$s:ident| $body:expr) => {{
-        let $s = $state.into_inner();
-        crate::db::blocking(move || $body).await
-    }};
-}
 
 #[utoipa::path(get, path = "/api/v1/profile", tag = "profile",
     responses((status = 200, body = adv::MemberProfile)), security(("bearer" = []), ("api_key" = [])))]

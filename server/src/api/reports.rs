@@ -23,12 +23,6 @@ impl StateFilter {
     }
 }
 
-macro_rules! blocking {
-    ($state:ident, |$s:ident| $body:expr) => {{
-        let $s = $state.into_inner();
-        crate::db::blocking(move || $body).await
-    }};
-}
 
 /// Submit an incident report (情報連絡). Durable before the answer; an
 /// `Idempotency-Key` header makes a retry safe. The answer says at once

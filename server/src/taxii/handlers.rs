@@ -462,7 +462,7 @@ pub async fn add_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
             }
             let detail = |list: &[(String, String, Option<String>)]| -> Vec<StatusDetails> {
                 list.iter()
-                    .filter_map(|(id, v, m)| Some(StatusDetails { id: isacx_schemas::stix::StixId::from(id.as_str()), version: v.clone(), message: m.clone() }))
+                    .map(|(id, v, m)| StatusDetails { id: isacx_schemas::stix::StixId::from(id.as_str()), version: v.clone(), message: m.clone() })
                     .collect()
             };
             let failure_list: Vec<(String, String, Option<String>)> = failures.iter().map(|(i, v, m)| (i.clone(), v.clone(), Some(m.clone()))).collect();
