@@ -102,6 +102,12 @@ async fn urgent_advisory_publication_matching_and_tasks() {
         let product_only = member(&app, &admin, "tokyo-gas", "gas").await;
         let source_only = member(&app, &admin, "osaka-gas", "gas").await;
         let bank = member(&app, &admin, "chuo-bank", "finance").await;
+        // A ministry's liaison organisation lists the sector too, but has no operators.
+        let ministry = app
+            .create_organisation(&admin, json!({ "name": { "ja": "経済産業省", "en": "METI" }, "sectors": ["electricity"] }))
+            .await
+            .unwrap();
+        app.create_user(&admin, "meti-liaison", Role::Liaison, Some(ministry.id)).await.unwrap();
 
         let (s, _) = post(
             &app,
@@ -213,6 +219,10 @@ async fn urgent_advisory_publication_matching_and_tasks() {
         let matches: Vec<adv::MemberMatch> = serde_json::from_value(matches).unwrap();
         let of = |m: &Member| matches.iter().find(|x| x.organisation_id == m.org.id).cloned();
         assert!(of(&bank).is_none(), "the bank's technology and entry match, but it may not read the advisory");
+        assert!(
+            !matches.iter().any(|x| x.organisation_id == ministry.id),
+            "a liaison organisation in an affected sector is not a member to reassess"
+        );
         let s_only = of(&sector_only).expect("sector in scope");
         assert_eq!(s_only.reasons, vec![MatchReason::Sector { sector: "electricity".into() }], "7.4.1 is not 7.2.*");
         assert!(s_only.entries.is_empty());

@@ -88,10 +88,14 @@ type EntryCandidate = (String, String, String, Option<String>, Option<String>);
 /// The concerned members, in organisation-id order, with their flagged entries.
 pub fn concerned(conn: &mut DbConnection, draft: &AdvisoryDraft, access: &Access) -> Result<Vec<MemberMatch>, ApiError> {
     let taxonomy = super::taxonomy()?;
-    // 1. Who may read it at all: the policy decides, nothing else.
+    // 1. Who may read it at all: the policy decides, nothing else. Only
+    // member organisations (those with operators) can be concerned: a
+    // ministry's liaison organisation lists sectors too, but it runs no
+    // reassessment.
+    let members = crate::members::member_organisations(conn)?;
     let orgs: Vec<(String, String)> = organisations::table.select((organisations::id, organisations::sectors)).load(conn)?;
     let mut readers: HashMap<String, Vec<String>> = HashMap::with_capacity(orgs.len());
-    for (id, sectors) in orgs {
+    for (id, sectors) in orgs.into_iter().filter(|(id, _)| members.contains(id)) {
         let sectors = parse_list(&sectors);
         if policy::may_read(&member_viewer(&id, &sectors), access) {
             readers.insert(id, sectors);
