@@ -47,7 +47,7 @@ use crate::db::schema::{advisories, digests, organisations, reassessment_tasks, 
 use crate::db::{parse_list, to_utc, DbConnection};
 use crate::error::ApiError;
 use crate::policy::{self, Viewer, ALL_SECTORS};
-use crate::store::{micros, StoredRow};
+use crate::store::micros;
 
 /// The longest period an on-demand digest may cover.
 pub const MAX_PERIOD_DAYS: i64 = 366;
@@ -230,25 +230,7 @@ fn figures(conn: &mut DbConnection, buckets: &Buckets, from: DateTime<Utc>, to: 
 
 /// The latest stored version of a STIX object, as the policy sees it.
 fn latest_access(conn: &mut DbConnection, object_id: &str) -> Result<Option<policy::Access>, ApiError> {
-    let row: Option<StoredRow> = stix_objects::table
-        .filter(stix_objects::object_id.eq(object_id))
-        .filter(stix_objects::is_latest.eq(true))
-        .select((
-            stix_objects::date_added,
-            stix_objects::object_id,
-            stix_objects::version,
-            stix_objects::tlp,
-            stix_objects::sectors,
-            stix_objects::audiences,
-            stix_objects::recipients,
-            stix_objects::published,
-            stix_objects::submitter_org,
-            stix_objects::hops,
-            stix_objects::body,
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(row.map(|r| r.access()))
+    Ok(crate::store::latest(conn, object_id)?.map(|(row, _revoked)| row.access()))
 }
 
 type ReportFields = (String, String, String, String, String, String, Option<chrono::NaiveDateTime>, chrono::NaiveDateTime);
