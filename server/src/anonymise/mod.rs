@@ -208,6 +208,11 @@ fn looks_japanese(text: &str) -> bool {
     text.chars().any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}' | '\u{ff66}'..='\u{ff9f}'))
 }
 
+/// What is known of one writer outside a report: its own name and e-mail.
+fn writer_known(people: &[String], emails: &[String]) -> Known {
+    Known { staff: people.to_vec(), organisations: Vec::new(), emails: emails.to_vec(), phones: Vec::new(), keep_names: false }
+}
+
 /// Free text a member writes outside a report — a follow-up question, a
 /// sighting's note, the submitter's answer — scrubbed by the same detectors
 /// as a report's free text: the member's names, aliases, domains and
@@ -221,14 +226,7 @@ pub fn anonymise_text(
     emails: &[String],
     out: &mut Vec<Redaction>,
 ) -> Result<String, AnonymiseError> {
-    let known = Known {
-        staff: people.to_vec(),
-        organisations: Vec::new(),
-        emails: emails.to_vec(),
-        phones: Vec::new(),
-        keep_names: false,
-    };
-    let detector = Detector::new(&compiled.patterns, &known)?;
+    let detector = Detector::new(&compiled.patterns, &writer_known(people, emails))?;
     Ok(detector.redact(text, Mode::Text, field, looks_japanese(text), out))
 }
 
@@ -245,14 +243,7 @@ pub fn value_names_member(
     emails: &[String],
     out: &mut Vec<Redaction>,
 ) -> Result<bool, AnonymiseError> {
-    let known = Known {
-        staff: people.to_vec(),
-        organisations: Vec::new(),
-        emails: emails.to_vec(),
-        phones: Vec::new(),
-        keep_names: false,
-    };
-    let detector = Detector::new(&compiled.patterns, &known)?;
+    let detector = Detector::new(&compiled.patterns, &writer_known(people, emails))?;
     let Some(hit) = detector.scan(value, Mode::Value).first().copied() else {
         return Ok(false);
     };
