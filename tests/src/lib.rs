@@ -142,6 +142,10 @@ impl TestAppBuilder {
         for f in self.tweak {
             f(&mut settings);
         }
+        // Server logs only when asked for (`RUST_LOG=error cargo test …`), to read a failure's cause.
+        if std::env::var_os("RUST_LOG").is_some() {
+            isacx_server::telemetry::init(&settings.log);
+        }
         let state = AppState::init(settings.clone())?;
         let db = state.db.clone();
         let instance_id = state.instance_id.clone();

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use isacx_schemas::advisory::{self as adv, EscalationStep, FlaggedEntry, MatchReason, MemberMatch, ReassessRequest, TaskState};
 use isacx_schemas::api::Role;
@@ -22,7 +22,7 @@ use crate::audit::{self, Actor, Entry};
 use crate::auth::Principal;
 use crate::db::models::parse_uuid;
 use crate::db::schema::{advisories, organisations, reassessment_steps, reassessment_tasks, users};
-use crate::db::{now, parse_list, to_utc, DbConnection, MultiBackend};
+use crate::db::{now, parse_list, to_utc, DbConnection, MultiBackend, IN_LIST_CHUNK};
 use crate::error::ApiError;
 use crate::policy::{self, Viewer};
 use crate::profiles::register;
@@ -72,8 +72,27 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, ApiError> {
     serde_json::to_string(v).map_err(ApiError::internal)
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = reassessment_tasks)]
+struct NewTask<'a> {
+    id: String,
+    advisory_id: &'a str,
+    organisation_id: String,
+    state: &'a str,
+    deadline: NaiveDateTime,
+    reasons: String,
+    entries: String,
+    answers: &'a str,
+    requested_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// Tasks per multi-row INSERT on PostgreSQL.
+const TASKS_PER_INSERT: usize = 500;
+
 /// Open a task for each concerned member without one; open tasks take the
-/// new flags and deadline. Returns the tasks written.
+/// new flags and deadline. Returns the tasks written. New tasks are
+/// inserted many at a time (a publication may concern 10,000 members).
 pub fn open_for(state: &AppState, conn: &mut DbConnection, advisory: &AdvisoryRow, concerned: &[MemberMatch]) -> Result<usize, ApiError> {
     let deadline = deadline_of(state, advisory).naive_utc();
     let existing: Vec<(String, String, String)> = reassessment_tasks::table
@@ -83,34 +102,28 @@ pub fn open_for(state: &AppState, conn: &mut DbConnection, advisory: &AdvisoryRo
     let existing: HashMap<String, (String, String)> = existing.into_iter().map(|(o, id, s)| (o, (id, s))).collect();
     let at = now();
     let mut written = 0;
+    let mut new = Vec::new();
     for m in concerned {
         let org = m.organisation_id.to_string();
-        let reasons = json(&m.reasons)?;
-        let entries = json(&m.entries)?;
         match existing.get(&org) {
-            None => {
-                diesel::insert_into(reassessment_tasks::table)
-                    .values((
-                        reassessment_tasks::id.eq(Uuid::new_v4().to_string()),
-                        reassessment_tasks::advisory_id.eq(&advisory.id),
-                        reassessment_tasks::organisation_id.eq(&org),
-                        reassessment_tasks::state.eq(TaskState::Requested.as_str()),
-                        reassessment_tasks::deadline.eq(deadline),
-                        reassessment_tasks::reasons.eq(&reasons),
-                        reassessment_tasks::entries.eq(&entries),
-                        reassessment_tasks::answers.eq("[]"),
-                        reassessment_tasks::requested_at.eq(at),
-                        reassessment_tasks::updated_at.eq(at),
-                    ))
-                    .execute(conn)?;
-                written += 1;
-            }
+            None => new.push(NewTask {
+                id: Uuid::new_v4().to_string(),
+                advisory_id: &advisory.id,
+                organisation_id: org,
+                state: TaskState::Requested.as_str(),
+                deadline,
+                reasons: json(&m.reasons)?,
+                entries: json(&m.entries)?,
+                answers: "[]",
+                requested_at: at,
+                updated_at: at,
+            }),
             Some((id, s)) if s.parse::<TaskState>().is_ok_and(TaskState::is_open) => {
                 diesel::update(reassessment_tasks::table.find(id))
                     .set((
                         reassessment_tasks::deadline.eq(deadline),
-                        reassessment_tasks::reasons.eq(&reasons),
-                        reassessment_tasks::entries.eq(&entries),
+                        reassessment_tasks::reasons.eq(json(&m.reasons)?),
+                        reassessment_tasks::entries.eq(json(&m.entries)?),
                         reassessment_tasks::updated_at.eq(at),
                     ))
                     .execute(conn)?;
@@ -118,6 +131,20 @@ pub fn open_for(state: &AppState, conn: &mut DbConnection, advisory: &AdvisoryRo
             }
             Some(_) => {}
         }
+    }
+    for chunk in new.chunks(TASKS_PER_INSERT) {
+        written += match conn {
+            // SQLite: a cached prepared statement per row inside the caller's
+            // transaction (diesel's SQLite batch insert opens its own).
+            DbConnection::Sqlite(c) => {
+                let mut n = 0;
+                for task in chunk {
+                    n += diesel::insert_into(reassessment_tasks::table).values(task).execute(c)?;
+                }
+                n
+            }
+            DbConnection::Postgres(c) => diesel::insert_into(reassessment_tasks::table).values(chunk).execute(c)?,
+        };
     }
     Ok(written)
 }
@@ -433,28 +460,44 @@ pub fn board(state: &AppState, principal: &Principal, advisory_id: Uuid) -> Resu
 
 /// Operator users of an organisation who may read the advisory, enabled.
 fn operators(conn: &mut DbConnection, organisation_id: &str, access: &crate::policy::Access) -> Result<Vec<String>, ApiError> {
-    let sectors: String = organisations::table.find(organisation_id).select(organisations::sectors).first(conn)?;
-    if !policy::may_read(&member_viewer(organisation_id, &parse_list(&sectors)), access) {
-        return Ok(Vec::new());
+    Ok(operators_of(conn, &[organisation_id.to_owned()], access)?.into_iter().map(|(_, user)| user).collect())
+}
+
+/// `(organisation, user)` for the enabled operators of each organisation
+/// whose operators may read the advisory, by organisation then username.
+/// A few queries for any number of organisations.
+fn operators_of(conn: &mut DbConnection, organisation_ids: &[String], access: &crate::policy::Access) -> Result<Vec<(String, String)>, ApiError> {
+    let mut out = Vec::new();
+    for chunk in organisation_ids.chunks(IN_LIST_CHUNK) {
+        let sectors: Vec<(String, String)> = organisations::table
+            .filter(organisations::id.eq_any(chunk))
+            .select((organisations::id, organisations::sectors))
+            .load(conn)?;
+        let readers: Vec<String> = sectors
+            .into_iter()
+            .filter(|(id, sectors)| policy::may_read(&member_viewer(id, &parse_list(sectors)), access))
+            .map(|(id, _)| id)
+            .collect();
+        if readers.is_empty() {
+            continue;
+        }
+        let rows: Vec<(Option<String>, String)> = users::table
+            .filter(users::organisation_id.eq_any(&readers))
+            .filter(users::role.eq(Role::Operator.as_str()))
+            .filter(users::disabled.eq(false))
+            .select((users::organisation_id, users::id))
+            .order((users::organisation_id.asc(), users::username.asc()))
+            .load(conn)?;
+        out.extend(rows.into_iter().filter_map(|(org, user)| org.map(|o| (o, user))));
     }
-    Ok(users::table
-        .filter(users::organisation_id.eq(organisation_id))
-        .filter(users::role.eq(Role::Operator.as_str()))
-        .filter(users::disabled.eq(false))
-        .select(users::id)
-        .order(users::username.asc())
-        .load(conn)?)
+    Ok(out)
 }
 
 /// The users to notify of an advisory event: every operator of each
-/// concerned member (each passed the policy check). For the lead's
-/// `notify::enqueue` wiring.
+/// concerned member (each passed the policy check).
 pub fn recipients(conn: &mut DbConnection, access: &crate::policy::Access, concerned: &[MemberMatch]) -> Result<Vec<Uuid>, ApiError> {
-    let mut out = Vec::new();
-    for m in concerned {
-        out.extend(operators(conn, &m.organisation_id.to_string(), access)?.iter().map(|u| parse_uuid(u)));
-    }
-    Ok(out)
+    let orgs: Vec<String> = concerned.iter().map(|m| m.organisation_id.to_string()).collect();
+    Ok(operators_of(conn, &orgs, access)?.iter().map(|(_, user)| parse_uuid(user)).collect())
 }
 
 /// Who a step goes to: the reassessment contacts first (every operator when

@@ -172,7 +172,9 @@ fn sse_event(row: &OutboxRow) -> Bytes {
     // The body is one line of JSON, so one `data:` line carries it.
     Bytes::from(format!(
         "id: {}\nevent: {}\ndata: {}\n\n",
-        row.seq, row.kind, row.body
+        row.seq,
+        row.kind,
+        row.delivered_body().unwrap_or_else(|_| row.body.clone())
     ))
 }
 

@@ -220,6 +220,10 @@ where
     actix_web::web::block(f).await.map_err(|e| crate::error::ApiError::internal(format!("blocking task: {e}")))?
 }
 
+/// At most this many values in one `IN (…)` list or multi-row insert's
+/// binds per statement chunk: well under SQLite's bound-parameter limit.
+pub const IN_LIST_CHUNK: usize = 900;
+
 /// Current time as stored: UTC, microsecond precision on both backends.
 pub fn now() -> chrono::NaiveDateTime {
     let now = chrono::Utc::now();

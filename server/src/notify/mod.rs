@@ -25,7 +25,7 @@ pub mod settings;
 pub mod webhook;
 pub mod workers;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
@@ -36,7 +36,7 @@ use uuid::Uuid;
 
 use crate::db::models::{OrganisationRow, UserRow};
 use crate::db::schema::{organisations, users, webhook_endpoints};
-use crate::db::{parse_list, DbConnection};
+use crate::db::{parse_list, DbConnection, IN_LIST_CHUNK};
 use crate::error::ApiError;
 use crate::policy::{self, Access, Viewer};
 
@@ -112,112 +112,76 @@ pub fn filter_matches(
 /// stream for the user, and one per enabled webhook endpoint of each
 /// organisation with at least one recipient. Returns the rows written
 /// (repeats of an earlier event with the same `dedupe_key` write nothing).
+///
+/// Users, organisations, thresholds, settings and endpoints are read in a
+/// few queries for all recipients and the rows inserted many at a time: an
+/// advisory to 10,000 members stays one short transaction.
 pub fn enqueue(
     conn: &mut DbConnection,
     event: &Event,
     access: &Access,
     recipients: &[Uuid],
 ) -> Result<usize, ApiError> {
-    if event.dedupe_key.trim().is_empty() {
-        return Err(ApiError::internal(
-            "notify::enqueue: an event needs a dedupe_key",
-        ));
+    check_dedupe_key(event)?;
+    let users = enabled_users(conn, recipients)?;
+    let org_ids: Vec<&str> = users.iter().filter_map(|u| u.organisation_id.as_deref()).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut orgs: HashMap<String, OrganisationRow> = HashMap::with_capacity(org_ids.len());
+    for chunk in org_ids.chunks(IN_LIST_CHUNK) {
+        let rows: Vec<OrganisationRow> = organisations::table
+            .filter(organisations::id.eq_any(chunk))
+            .select(OrganisationRow::as_select())
+            .load(conn)?;
+        orgs.extend(rows.into_iter().map(|o| (o.id.clone(), o)));
     }
-    let unique: BTreeSet<Uuid> = recipients.iter().copied().collect();
-    let mut written = 0;
+    let thresholds = settings::organisation_thresholds(conn, &org_ids)?;
+    let user_ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
+    let prefs = settings::user_settings_many(conn, &user_ids)?;
+    let defaults = isacx_schemas::notify::NotificationSettings::default();
+
+    let mut addresses = Vec::new();
     let mut webhook_orgs = BTreeSet::new();
-    for user_id in unique {
-        let Some(user) = users::table
-            .find(user_id.to_string())
-            .select(UserRow::as_select())
-            .first(conn)
-            .optional()?
-        else {
-            continue;
-        };
-        if user.disabled {
-            continue;
-        }
-        let org: Option<OrganisationRow> = match &user.organisation_id {
-            Some(id) => organisations::table
-                .find(id)
-                .select(OrganisationRow::as_select())
-                .first(conn)
-                .optional()?,
-            None => None,
-        };
+    for user in &users {
+        let org = user.organisation_id.as_ref().and_then(|id| orgs.get(id));
         let viewer = Viewer::User {
             role: user.role(),
-            organisation: org.as_ref().and_then(|o| Uuid::parse_str(&o.id).ok()),
-            sectors: org
-                .as_ref()
-                .map(|o| parse_list(&o.sectors).into_iter().collect())
-                .unwrap_or_default(),
+            organisation: org.and_then(|o| Uuid::parse_str(&o.id).ok()),
+            sectors: org.map(|o| parse_list(&o.sectors).into_iter().collect()).unwrap_or_default(),
         };
         if !policy::may_read(&viewer, access) {
-            tracing::debug!(user = %user_id, object = %event.object_id, "notification dropped: the policy denies this user");
+            tracing::debug!(user = %user.id, object = %event.object_id, "notification dropped: the policy denies this user");
             continue;
         }
-        if let Some(org) = &org {
-            if event.urgency < settings::organisation_threshold(conn, &org.id)? {
+        if let Some(org) = org {
+            if event.urgency < thresholds.get(&org.id).copied().unwrap_or_default() {
                 continue;
             }
             if user.role() == Role::Operator {
-                webhook_orgs.insert(org.id.clone());
+                webhook_orgs.insert(org.id.as_str());
             }
         }
-        let prefs = settings::user_settings(conn, &user.id)?;
-        if !filter_matches(&prefs, event) {
+        let prefs = prefs.get(&user.id).unwrap_or(&defaults);
+        if !filter_matches(prefs, event) {
             continue;
         }
-        if prefs.email {
-            written += outbox::insert(
-                conn,
-                event,
-                Channel::Email,
-                &user.id,
-                Some(&user.id),
-                user.organisation_id.as_deref(),
-                |id, at| event.notification(id, at),
-            )?;
-        }
-        if prefs.stream {
-            written += outbox::insert(
-                conn,
-                event,
-                Channel::Stream,
-                &user.id,
-                Some(&user.id),
-                user.organisation_id.as_deref(),
-                |id, at| event.notification(id, at),
-            )?;
-        }
+        push_user_channels(&mut addresses, user, prefs);
     }
-    for org_id in webhook_orgs {
-        let endpoints: Vec<String> = webhook_endpoints::table
-            .filter(webhook_endpoints::organisation_id.eq(&org_id))
+    let webhook_orgs: Vec<&str> = webhook_orgs.into_iter().collect();
+    for chunk in webhook_orgs.chunks(IN_LIST_CHUNK) {
+        let endpoints: Vec<(String, String)> = webhook_endpoints::table
+            .filter(webhook_endpoints::organisation_id.eq_any(chunk))
             .filter(webhook_endpoints::enabled.eq(true))
-            .select(webhook_endpoints::id)
+            .select((webhook_endpoints::id, webhook_endpoints::organisation_id))
+            .order(webhook_endpoints::id.asc())
             .load(conn)?;
-        for endpoint in endpoints {
-            written += outbox::insert(
-                conn,
-                event,
-                Channel::Webhook,
-                &endpoint,
-                None,
-                Some(&org_id),
-                |id, at| event.notification(id, at),
-            )?;
-        }
+        addresses.extend(endpoints.into_iter().map(|(endpoint, org)| outbox::Address {
+            channel: Channel::Webhook,
+            target: endpoint,
+            user_id: None,
+            organisation_id: Some(org),
+        }));
     }
-    if written > 0 {
-        if let DbConnection::Postgres(pg) = conn {
-            // Delivered at commit, to every server listening on this database.
-            diesel::sql_query(format!("NOTIFY {PG_CHANNEL}")).execute(pg)?;
-        }
-        wake();
-    }
+    let written = outbox::insert_many(conn, event, &addresses)?;
+    announce(conn, written)?;
     Ok(written)
 }
 
@@ -227,34 +191,67 @@ pub fn enqueue(
 /// what each user may see (a digest is computed for the recipients' scope);
 /// disabled users are dropped. Call it inside the caller's transaction.
 pub fn enqueue_to_users(conn: &mut DbConnection, event: &Event, recipients: &[Uuid]) -> Result<usize, ApiError> {
+    check_dedupe_key(event)?;
+    let users = enabled_users(conn, recipients)?;
+    let user_ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
+    let prefs = settings::user_settings_many(conn, &user_ids)?;
+    let defaults = isacx_schemas::notify::NotificationSettings::default();
+    let mut addresses = Vec::new();
+    for user in &users {
+        push_user_channels(&mut addresses, user, prefs.get(&user.id).unwrap_or(&defaults));
+    }
+    let written = outbox::insert_many(conn, event, &addresses)?;
+    announce(conn, written)?;
+    Ok(written)
+}
+
+fn check_dedupe_key(event: &Event) -> Result<(), ApiError> {
     if event.dedupe_key.trim().is_empty() {
-        return Err(ApiError::internal("notify::enqueue_to_users: an event needs a dedupe_key"));
+        return Err(ApiError::internal("notify: an event needs a dedupe_key"));
     }
-    let unique: BTreeSet<Uuid> = recipients.iter().copied().collect();
-    let mut written = 0;
-    for user_id in unique {
-        let Some(user) = users::table.find(user_id.to_string()).select(UserRow::as_select()).first(conn).optional()? else {
-            continue;
-        };
-        if user.disabled {
-            continue;
-        }
-        let prefs = settings::user_settings(conn, &user.id)?;
-        for (enabled, channel) in [(prefs.email, Channel::Email), (prefs.stream, Channel::Stream)] {
-            if enabled {
-                written += outbox::insert(conn, event, channel, &user.id, Some(&user.id), user.organisation_id.as_deref(), |id, at| {
-                    event.notification(id, at)
-                })?;
-            }
+    Ok(())
+}
+
+/// The recipients that exist and are not disabled, once each, in id order.
+fn enabled_users(conn: &mut DbConnection, recipients: &[Uuid]) -> Result<Vec<UserRow>, ApiError> {
+    let ids: Vec<String> = recipients.iter().collect::<BTreeSet<_>>().into_iter().map(Uuid::to_string).collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        let rows: Vec<UserRow> = users::table
+            .filter(users::id.eq_any(chunk))
+            .filter(users::disabled.eq(false))
+            .select(UserRow::as_select())
+            .load(conn)?;
+        out.extend(rows);
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
+}
+
+/// The user's e-mail and stream deliveries, as the user's settings enable them.
+fn push_user_channels(addresses: &mut Vec<outbox::Address>, user: &UserRow, prefs: &isacx_schemas::notify::NotificationSettings) {
+    for (enabled, channel) in [(prefs.email, Channel::Email), (prefs.stream, Channel::Stream)] {
+        if enabled {
+            addresses.push(outbox::Address {
+                channel,
+                target: user.id.clone(),
+                user_id: Some(user.id.clone()),
+                organisation_id: user.organisation_id.clone(),
+            });
         }
     }
+}
+
+/// Wake the workers and streams (here, and on PostgreSQL every server at commit).
+fn announce(conn: &mut DbConnection, written: usize) -> Result<(), ApiError> {
     if written > 0 {
         if let DbConnection::Postgres(pg) = conn {
+            // Delivered at commit, to every server listening on this database.
             diesel::sql_query(format!("NOTIFY {PG_CHANNEL}")).execute(pg)?;
         }
         wake();
     }
-    Ok(written)
+    Ok(())
 }
 
 fn hub() -> &'static tokio::sync::watch::Sender<u64> {

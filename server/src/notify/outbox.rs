@@ -1,6 +1,6 @@
 //! The outbox table: every delivery, its state and its attempts.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use isacx_schemas::notify::{Channel, Delivery, DeliveryState, Notification};
 use uuid::Uuid;
@@ -37,8 +37,19 @@ pub struct OutboxRow {
 }
 
 impl OutboxRow {
+    /// The notification as delivered. The stored body is shared by every
+    /// row of one event (written once, not once per recipient), so the
+    /// row's own id and time are put in here.
     pub fn notification(&self) -> Result<Notification, ApiError> {
-        serde_json::from_str(&self.body).map_err(ApiError::internal)
+        let mut notification: Notification = serde_json::from_str(&self.body).map_err(ApiError::internal)?;
+        notification.delivery_id = parse_uuid(&self.id);
+        notification.created = to_utc(self.created_at);
+        Ok(notification)
+    }
+
+    /// The JSON a webhook or a stream carries: [`Self::notification`], serialised.
+    pub fn delivered_body(&self) -> Result<String, ApiError> {
+        serde_json::to_string(&self.notification()?).map_err(ApiError::internal)
     }
 
     pub fn to_api(&self) -> Delivery {
@@ -64,52 +75,90 @@ impl OutboxRow {
     }
 }
 
-/// Write one row unless the same event already went to the same target on this channel.
-pub(super) fn insert(
-    conn: &mut DbConnection,
-    event: &Event,
-    channel: Channel,
-    target: &str,
-    user_id: Option<&str>,
-    organisation_id: Option<&str>,
-    notification: impl FnOnce(Uuid, DateTime<Utc>) -> Notification,
-) -> Result<usize, ApiError> {
-    let exists: i64 = outbox::table
-        .filter(outbox::channel.eq(channel.as_str()))
-        .filter(outbox::target.eq(target))
-        .filter(outbox::dedupe_key.eq(&event.dedupe_key))
-        .count()
-        .get_result(conn)?;
-    if exists > 0 {
+/// Where one delivery of an event goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Address {
+    pub channel: Channel,
+    pub target: String,
+    pub user_id: Option<String>,
+    pub organisation_id: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct NewDelivery<'a> {
+    id: String,
+    channel: &'a str,
+    target: &'a str,
+    user_id: Option<&'a str>,
+    organisation_id: Option<&'a str>,
+    dedupe_key: &'a str,
+    kind: &'a str,
+    object_id: &'a str,
+    body: &'a str,
+    state: &'a str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+    delivered_at: Option<NaiveDateTime>,
+}
+
+/// Rows per multi-row INSERT on PostgreSQL.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Write one row per address, skipping addresses the same event already
+/// reached on that channel (`(channel, target, dedupe_key)` is unique).
+/// Returns the rows written.
+pub(super) fn insert_many(conn: &mut DbConnection, event: &Event, addresses: &[Address]) -> Result<usize, ApiError> {
+    if addresses.is_empty() {
         return Ok(0);
     }
-    let id = Uuid::new_v4();
     let at = now();
-    let body = serde_json::to_string(&notification(id, to_utc(at))).map_err(ApiError::internal)?;
-    // The stream reads its events straight from the outbox: stored is delivered.
-    let (state, delivered_at) = match channel {
-        Channel::Stream => (DeliveryState::Delivered, Some(at)),
-        Channel::Email | Channel::Webhook => (DeliveryState::Pending, None),
-    };
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::id.eq(id.to_string()),
-            outbox::channel.eq(channel.as_str()),
-            outbox::target.eq(target),
-            outbox::user_id.eq(user_id),
-            outbox::organisation_id.eq(organisation_id),
-            outbox::dedupe_key.eq(&event.dedupe_key),
-            outbox::kind.eq(event.kind.as_str()),
-            outbox::object_id.eq(&event.object_id),
-            outbox::body.eq(body),
-            outbox::state.eq(state.as_str()),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(at),
-            outbox::created_at.eq(at),
-            outbox::delivered_at.eq(delivered_at),
-        ))
-        .execute(conn)?;
-    Ok(1)
+    // One body for the whole event; each row's id and time are its own columns.
+    let body = serde_json::to_string(&event.notification(Uuid::nil(), to_utc(at))).map_err(ApiError::internal)?;
+    let mut written = 0;
+    for chunk in addresses.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<NewDelivery<'_>> = chunk
+            .iter()
+            .map(|a| {
+                // The stream reads its events straight from the outbox: stored is delivered.
+                let (state, delivered_at) = match a.channel {
+                    Channel::Stream => (DeliveryState::Delivered, Some(at)),
+                    Channel::Email | Channel::Webhook => (DeliveryState::Pending, None),
+                };
+                NewDelivery {
+                    id: Uuid::new_v4().to_string(),
+                    channel: a.channel.as_str(),
+                    target: &a.target,
+                    user_id: a.user_id.as_deref(),
+                    organisation_id: a.organisation_id.as_deref(),
+                    dedupe_key: &event.dedupe_key,
+                    kind: event.kind.as_str(),
+                    object_id: &event.object_id,
+                    body: &body,
+                    state: state.as_str(),
+                    attempts: 0,
+                    next_attempt_at: at,
+                    created_at: at,
+                    delivered_at,
+                }
+            })
+            .collect();
+        written += match conn {
+            // SQLite: one cached prepared statement per row, inside the
+            // caller's transaction (diesel's SQLite batch insert would open a
+            // transaction of its own); PostgreSQL: one multi-row statement.
+            DbConnection::Sqlite(c) => {
+                let mut n = 0;
+                for row in &rows {
+                    n += diesel::insert_into(outbox::table).values(row).on_conflict_do_nothing().execute(c)?;
+                }
+                n
+            }
+            DbConnection::Postgres(c) => diesel::insert_into(outbox::table).values(&rows).on_conflict_do_nothing().execute(c)?,
+        };
+    }
+    Ok(written)
 }
 
 /// Reserve up to `limit` due deliveries of `channel` for `holder`. Safe when

@@ -1,6 +1,8 @@
 //! Per-user channels and filters, per-organisation thresholds, and the
 //! organisations' webhook endpoints with their signing secrets.
 
+use std::collections::HashMap;
+
 use base64::Engine;
 use diesel::prelude::*;
 use isacx_schemas::notify::{
@@ -11,38 +13,64 @@ use uuid::Uuid;
 use crate::audit::{self, Actor, Entry};
 use crate::db::models::parse_uuid;
 use crate::db::schema::{notification_settings, organisation_notify_settings, webhook_endpoints};
-use crate::db::{json_list, now, parse_list, to_utc, DbConnection};
+use crate::db::{json_list, now, parse_list, to_utc, DbConnection, IN_LIST_CHUNK};
 use crate::error::ApiError;
 
 /// A user's settings, or the defaults (every channel on, no filter) when never set.
-pub fn user_settings(
-    conn: &mut DbConnection,
-    user_id: &str,
-) -> Result<NotificationSettings, ApiError> {
-    type Row = (bool, bool, String, String, String, String);
-    let row: Option<Row> = notification_settings::table
-        .find(user_id)
-        .select((
+type SettingsRow = (String, bool, bool, String, String, String, String);
+
+fn settings_of((_, email, stream, min_urgency, sectors, products, tags): SettingsRow) -> NotificationSettings {
+    NotificationSettings {
+        email,
+        stream,
+        min_urgency: min_urgency.parse().unwrap_or_default(),
+        sectors: parse_list(&sectors),
+        products: parse_list(&products),
+        tags: parse_list(&tags),
+    }
+}
+
+macro_rules! settings_columns {
+    () => {
+        (
+            notification_settings::user_id,
             notification_settings::email_enabled,
             notification_settings::stream_enabled,
             notification_settings::min_urgency,
             notification_settings::sectors,
             notification_settings::products,
             notification_settings::tags,
-        ))
+        )
+    };
+}
+
+pub fn user_settings(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> Result<NotificationSettings, ApiError> {
+    let row: Option<SettingsRow> = notification_settings::table
+        .find(user_id)
+        .select(settings_columns!())
         .first(conn)
         .optional()?;
-    Ok(match row {
-        Some((email, stream, min_urgency, sectors, products, tags)) => NotificationSettings {
-            email,
-            stream,
-            min_urgency: min_urgency.parse().unwrap_or_default(),
-            sectors: parse_list(&sectors),
-            products: parse_list(&products),
-            tags: parse_list(&tags),
-        },
-        None => NotificationSettings::default(),
-    })
+    Ok(row.map(settings_of).unwrap_or_default())
+}
+
+/// The settings of many users at once; users without a row are absent
+/// (their settings are the defaults).
+pub fn user_settings_many(
+    conn: &mut DbConnection,
+    user_ids: &[&str],
+) -> Result<HashMap<String, NotificationSettings>, ApiError> {
+    let mut out = HashMap::new();
+    for chunk in user_ids.chunks(IN_LIST_CHUNK) {
+        let rows: Vec<SettingsRow> = notification_settings::table
+            .filter(notification_settings::user_id.eq_any(chunk))
+            .select(settings_columns!())
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|row| (row.0.clone(), settings_of(row))));
+    }
+    Ok(out)
 }
 
 fn clean(list: &[String]) -> Vec<String> {
@@ -129,6 +157,22 @@ pub fn organisation_threshold(
         .first(conn)
         .optional()?;
     Ok(value.and_then(|v| v.parse().ok()).unwrap_or_default())
+}
+
+/// The thresholds of many organisations at once; those not set are absent (`info`).
+pub fn organisation_thresholds(
+    conn: &mut DbConnection,
+    organisation_ids: &[&str],
+) -> Result<HashMap<String, Urgency>, ApiError> {
+    let mut out = HashMap::new();
+    for chunk in organisation_ids.chunks(IN_LIST_CHUNK) {
+        let rows: Vec<(String, String)> = organisation_notify_settings::table
+            .filter(organisation_notify_settings::organisation_id.eq_any(chunk))
+            .select((organisation_notify_settings::organisation_id, organisation_notify_settings::min_urgency))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(id, v)| (id, v.parse().unwrap_or_default())));
+    }
+    Ok(out)
 }
 
 pub fn put_organisation_threshold(

@@ -221,7 +221,11 @@ async fn deliver_webhook(
         Ok(None) => return Outcome::Skipped("the webhook endpoint is disabled".to_owned()),
         Err(e) => return Outcome::Failed(format!("database: {e}")),
     };
-    match webhook::send(client, &url, &secret, &row.id, &row.kind, row.body.clone()).await {
+    let body = match row.delivered_body() {
+        Ok(body) => body,
+        Err(e) => return Outcome::Skipped(format!("unreadable outbox body: {e}")),
+    };
+    match webhook::send(client, &url, &secret, &row.id, &row.kind, body).await {
         Ok(()) => Outcome::Delivered,
         Err(e) => Outcome::Failed(e),
     }
