@@ -69,14 +69,25 @@ fn canonical(row: &AuditRow) -> Canonical<'_> {
     }
 }
 
+/// On PostgreSQL, wait for the database-wide writer lock, held until this
+/// transaction ends. Audit appends take it (one chain head), and so do
+/// outbox inserts, so outbox sequence numbers are handed out in commit
+/// order and a stream reading "after seq N" never passes over a row that
+/// commits later with a smaller number. Re-entrant within a transaction.
+/// SQLite serialises every write transaction already.
+pub fn serialise_writers(conn: &mut DbConnection) -> Result<(), ApiError> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7201000001)").execute(pg)?;
+    }
+    Ok(())
+}
+
 /// Append one row. Must run inside a write transaction (`Database::write`),
 /// so the row commits or rolls back with the change it records.
 pub fn append(conn: &mut DbConnection, actor: &Actor, entry: Entry<'_>) -> Result<(), ApiError> {
-    if let DbConnection::Postgres(pg) = conn {
-        // Serialise appends across servers sharing the database: two
-        // transactions must never both extend the same chain head.
-        diesel::sql_query("SELECT pg_advisory_xact_lock(7201000001)").execute(pg)?;
-    }
+    // Serialise appends across servers sharing the database: two
+    // transactions must never both extend the same chain head.
+    serialise_writers(conn)?;
     let last: Option<(i64, String)> =
         audit_log::table.select((audit_log::seq, audit_log::hash)).order(audit_log::seq.desc()).first(conn).optional()?;
     let (seq, prev_hash) = match last {

@@ -884,3 +884,95 @@ async fn an_event_reaches_a_stream_on_another_server_through_listen_notify() {
     );
     app.stop().await;
 }
+
+/// On PostgreSQL a second outbox writer waits until the first commits before
+/// it takes its sequence number, so numbers follow commit order and a live
+/// stream that has read past seq N never skips a row committed later with a
+/// smaller one.
+#[tokio::test]
+async fn outbox_sequence_numbers_follow_commit_order_on_postgres() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use isacx_server::db::schema::outbox;
+    use isacx_server::db::DbConnection;
+    use std::sync::mpsc;
+
+    if !backends().contains(&isacx_tests::Backend::Postgres) {
+        isacx_tests::notice("NOTE: the outbox commit-order test needs PostgreSQL and was SKIPPED (SQLite serialises write transactions)");
+        return;
+    }
+    let app = TestApp::spawn(isacx_tests::Backend::Postgres).await.unwrap();
+    let admin = app.admin_token().await.unwrap();
+    let org = organisation(&app, &admin, "Toto Electric", "electricity").await;
+    let alice = user(&app, &admin, "alice", Some(org.id), "en").await;
+
+    let (first_written_tx, first_written) = mpsc::channel::<()>();
+    let (commit_tx, commit) = mpsc::channel::<()>();
+    let db = app.db.clone();
+    let first = std::thread::spawn(move || {
+        let mut conn = db.get().unwrap();
+        conn.batch_execute("BEGIN").unwrap();
+        let n = notify::enqueue(&mut conn, &event("first", Urgency::Urgent, &["electricity"]), &amber(&["electricity"]), &[alice.id]).unwrap();
+        assert_eq!(n, 2, "e-mail and stream");
+        first_written_tx.send(()).unwrap();
+        commit.recv().unwrap();
+        conn.batch_execute("COMMIT").unwrap();
+    });
+    first_written.recv().unwrap();
+
+    let (pid_tx, pid_rx) = mpsc::channel::<i32>();
+    let db = app.db.clone();
+    let second = std::thread::spawn(move || {
+        let mut conn = db.get().unwrap();
+        let DbConnection::Postgres(pg) = &mut *conn else { panic!("a PostgreSQL test") };
+        #[derive(QueryableByName)]
+        struct Pid {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            pid: i32,
+        }
+        let pid: Pid = diesel::sql_query("SELECT pg_backend_pid() AS pid").get_result(pg).unwrap();
+        pid_tx.send(pid.pid).unwrap();
+        conn.batch_execute("BEGIN").unwrap();
+        notify::enqueue(&mut conn, &event("second", Urgency::Urgent, &["electricity"]), &amber(&["electricity"]), &[alice.id]).unwrap();
+        conn.batch_execute("COMMIT").unwrap();
+    });
+    let second_pid = pid_rx.recv().unwrap();
+
+    // The second writer must be seen waiting on a lock while the first is open.
+    let mut watcher = app.db.get().unwrap();
+    let DbConnection::Postgres(pg) = &mut *watcher else { panic!("a PostgreSQL test") };
+    #[derive(QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut waited = false;
+    for _ in 0..200 {
+        assert!(!second.is_finished(), "the second writer committed while the first was still open");
+        let w: Waiting = diesel::sql_query("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'")
+            .bind::<diesel::sql_types::Integer, _>(second_pid)
+            .get_result(pg)
+            .unwrap();
+        if w.n > 0 {
+            waited = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(waited, "the second writer never waited for the first");
+    commit_tx.send(()).unwrap();
+    first.join().unwrap();
+    second.join().unwrap();
+
+    let rows: Vec<(i64, String)> = outbox::table
+        .select((outbox::seq, outbox::dedupe_key))
+        .order(outbox::seq.asc())
+        .load(&mut *watcher)
+        .unwrap();
+    let keys: Vec<&str> = rows.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["advisory:first:published", "advisory:first:published", "advisory:second:published", "advisory:second:published"],
+        "sequence numbers in commit order"
+    );
+}

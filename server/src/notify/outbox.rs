@@ -113,6 +113,7 @@ pub(super) fn insert_many(conn: &mut DbConnection, event: &Event, addresses: &[A
     if addresses.is_empty() {
         return Ok(0);
     }
+    audit::serialise_writers(conn)?;
     let at = now();
     // One body for the whole event; each row's id and time are its own columns.
     let body = serde_json::to_string(&event.notification(Uuid::nil(), to_utc(at))).map_err(ApiError::internal)?;
