@@ -228,6 +228,10 @@ pub struct JobsSettings {
     pub digest_daily: String,
     /// Weekly liaison digest, in UTC: covers the 7 days up to each tick. Default Sunday 22:00 UTC = Monday 07:00 JST.
     pub digest_weekly: String,
+    /// At start and at each digest tick, issue the digests of up to this many
+    /// most recent scheduled periods that are missing (the servers were down
+    /// at their tick, or the run failed). 0 turns catching up off; at most 366.
+    pub digest_catch_up_periods: u32,
     /// Seconds a server holds a job's lease at most; a server that dies mid-run frees it after this.
     pub lease_secs: u64,
 }
@@ -239,6 +243,7 @@ impl Default for JobsSettings {
             reassessment_sweep: "0 */5 * * * *".to_owned(),
             digest_daily: "0 0 22 * * *".to_owned(),
             digest_weekly: "0 0 22 * * Sun".to_owned(),
+            digest_catch_up_periods: 1,
             lease_secs: 600,
         }
     }
@@ -503,6 +508,9 @@ impl Settings {
             if !cron.trim().is_empty() {
                 crate::jobs::check_cron(cron).map_err(|e| ConfigError::Invalid(format!("jobs.{name}: {e}")))?;
             }
+        }
+        if self.jobs.digest_catch_up_periods > 366 {
+            return Err(ConfigError::Invalid("jobs.digest_catch_up_periods must be at most 366".to_owned()));
         }
         if self.auth.token_ttl_minutes == 0 {
             return Err(ConfigError::Invalid("auth.token_ttl_minutes must be at least 1".to_owned()));

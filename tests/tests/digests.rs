@@ -755,3 +755,84 @@ async fn two_servers_on_one_database_issue_and_mail_each_digest_once() {
         courier.stop().await;
     }
 }
+
+/// Digests whose tick passed while no server ran are issued when a server
+/// starts (`jobs.digest_catch_up_periods`), each once and mailed once; a
+/// second server starting later issues nothing more.
+#[tokio::test]
+async fn digests_missed_while_no_server_ran_are_issued_once_at_start() {
+    use chrono::{Datelike, Duration as Span, NaiveTime, Weekday};
+    for backend in backends() {
+        let smtp = SmtpListener::start().unwrap();
+        let port = smtp.addr.port();
+        let mut first = TestApp::builder(backend).settings(move |s| smtp_settings(s, port)).start().await.unwrap();
+        let admin = first.admin_token().await.unwrap();
+        let org = first.create_organisation(&admin, json!({ "name": { "ja": "経済産業省", "en": "METI" }, "sectors": ["electricity"] })).await.unwrap();
+        user(&first, &admin, "meti", Role::Liaison, Some(org.id), "en").await;
+        first.halt().await;
+
+        // The default schedule (22:00 UTC daily, Sunday 22:00 weekly): its recent ticks passed while nothing ran.
+        let catching_up = move |s: &mut Settings| {
+            smtp_settings(s, port);
+            s.jobs.digest_daily = "0 0 22 * * *".to_owned();
+            s.jobs.digest_weekly = "0 0 22 * * Sun".to_owned();
+            s.jobs.digest_catch_up_periods = 2;
+        };
+        let started = Utc::now();
+        let mut second = TestApp::builder(backend).settings(catching_up).sharing_database_of(&first).start().await.unwrap();
+        let stored = |app: &TestApp| {
+            let db = app.db.clone();
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    use isacx_server::db::schema::digests;
+                    db.read(|c| {
+                        Ok(digests::table
+                            .select((digests::period, digests::period_end))
+                            .order((digests::period.asc(), digests::period_end.asc()))
+                            .load::<(String, chrono::NaiveDateTime)>(c)?)
+                    })
+                })
+                .await
+                .unwrap()
+                .unwrap()
+            }
+        };
+        for _ in 0..200 {
+            if stored(&second).await.len() >= 4 && digest_mail_rows(&second).await.len() >= 4 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let at_22 = NaiveTime::from_hms_opt(22, 0, 0).unwrap();
+        let last_daily = {
+            let today = started.date_naive().and_time(at_22);
+            if today <= started.naive_utc() { today } else { today - Span::days(1) }
+        };
+        let last_weekly = {
+            let mut day = last_daily;
+            while day.weekday() != Weekday::Sun {
+                day -= Span::days(1);
+            }
+            day
+        };
+        let expected = vec![
+            ("daily".to_owned(), last_daily - Span::days(1)),
+            ("daily".to_owned(), last_daily),
+            ("weekly".to_owned(), last_weekly - Span::days(7)),
+            ("weekly".to_owned(), last_weekly),
+        ];
+        assert_eq!(stored(&second).await, expected, "the two most recent periods of each schedule, issued at start");
+        assert_eq!(digest_mail_rows(&second).await.len(), 4, "each digest mailed to the one liaison");
+        second.halt().await;
+
+        // Another start finds them all issued.
+        let third = TestApp::builder(backend).settings(catching_up).sharing_database_of(&first).start().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(stored(&third).await, expected, "nothing issued twice");
+        assert_eq!(digest_mail_rows_in(&third, false).await.len(), 4, "no second mail");
+        let ids: Vec<String> = smtp.received().iter().map(message_id).collect();
+        let distinct: BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len(), "no mail sent twice");
+        third.stop().await;
+    }
+}

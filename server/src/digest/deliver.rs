@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::prelude::*;
 use isacx_schemas::api::Role;
 use isacx_schemas::digest::PeriodKind;
@@ -25,7 +25,7 @@ use crate::db::{parse_list, DbConnection};
 use crate::error::ApiError;
 use crate::notify::{self, EventKind, LocalisedText, Urgency};
 
-use super::{compute, render, scheduled_period_at, store, Options, Scope};
+use super::{compute, is_stored, render, scheduled_period_at, store, Options, Scope};
 
 /// Liaison users by the scope of their organisation.
 pub fn liaisons_by_scope(conn: &mut DbConnection) -> Result<BTreeMap<String, Vec<Uuid>>, ApiError> {
@@ -56,6 +56,10 @@ pub fn run_scheduled(state: &AppState, kind: PeriodKind, tick: NaiveDateTime) ->
     for (key, recipients) in scopes {
         let scope = Scope::from_key(&key);
         let result = state.db.write(|conn| {
+            // Checked first so a period already issued costs no computation.
+            if is_stored(conn, kind, from, &scope)? {
+                return Ok(false);
+            }
             let digest = compute(conn, options, kind, from, to, &scope)?;
             let Some(id) = store(conn, &digest, &state.instance_id)? else {
                 return Ok(false);
@@ -111,11 +115,85 @@ fn digest_event(state: &AppState, id: Uuid, digest: &isacx_schemas::digest::Dige
     }
 }
 
-/// The job entry points (see [`crate::jobs`]).
+/// The job entry points (see [`crate::jobs`]): this tick's digests, then any
+/// of the periods before it that are missing.
 pub fn daily(state: &AppState, tick: NaiveDateTime) -> Result<(), ApiError> {
-    run_scheduled(state, PeriodKind::Daily, tick).map(|_| ())
+    run_scheduled(state, PeriodKind::Daily, tick)?;
+    catch_up_kind(state, PeriodKind::Daily, before(tick)).map(|_| ())
 }
 
 pub fn weekly(state: &AppState, tick: NaiveDateTime) -> Result<(), ApiError> {
-    run_scheduled(state, PeriodKind::Weekly, tick).map(|_| ())
+    run_scheduled(state, PeriodKind::Weekly, tick)?;
+    catch_up_kind(state, PeriodKind::Weekly, before(tick)).map(|_| ())
+}
+
+/// Just before this tick: the periods a tick catches up on are the earlier ones.
+fn before(tick: NaiveDateTime) -> DateTime<Utc> {
+    tick.and_utc() - chrono::Duration::seconds(1)
+}
+
+/// The `count` most recent ticks of `cron` at or before `now`, oldest first.
+pub fn recent_ticks(cron: &str, now: DateTime<Utc>, count: u32) -> Vec<NaiveDateTime> {
+    let Ok(schedule) = cron.trim().parse::<croner::Cron>() else {
+        return Vec::new();
+    };
+    // Whole seconds: croner carries the reference's fraction into the ticks it finds.
+    let reference = now.with_nanosecond(0).unwrap_or(now) + chrono::Duration::seconds(1);
+    let mut ticks: Vec<NaiveDateTime> = schedule
+        .iter_before(reference)
+        .take(count as usize)
+        .map(crate::jobs::tick_of)
+        .collect();
+    ticks.reverse();
+    ticks
+}
+
+fn schedule_of(state: &AppState, kind: PeriodKind) -> &str {
+    match kind {
+        PeriodKind::Daily => &state.settings.jobs.digest_daily,
+        PeriodKind::Weekly => &state.settings.jobs.digest_weekly,
+        PeriodKind::Custom => "",
+    }
+}
+
+/// Issue the digests of the last `jobs.digest_catch_up_periods` scheduled
+/// periods of `kind` up to `now` that the archive does not hold. Safe to run
+/// on every server at once: the archive's unique key lets one digest per
+/// period and scope through, and only its transaction queues the mail.
+pub fn catch_up_kind(state: &AppState, kind: PeriodKind, now: DateTime<Utc>) -> Result<usize, ApiError> {
+    let periods = state.settings.jobs.digest_catch_up_periods;
+    let cron = schedule_of(state, kind);
+    if periods == 0 || cron.trim().is_empty() {
+        return Ok(0);
+    }
+    let mut issued = 0;
+    for tick in recent_ticks(cron, now, periods) {
+        issued += run_scheduled(state, kind, tick)?;
+    }
+    if issued > 0 {
+        tracing::info!(period = kind.as_str(), issued, "missed liaison digests issued");
+    }
+    Ok(issued)
+}
+
+/// At start: the missed digests of both schedules.
+pub fn catch_up(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
+    Ok(catch_up_kind(state, PeriodKind::Daily, now)? + catch_up_kind(state, PeriodKind::Weekly, now)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_ticks_are_whole_seconds_oldest_first_and_include_now() {
+        let now = "2026-12-05T08:30:00.750Z".parse::<DateTime<Utc>>().unwrap();
+        let ticks = recent_ticks("0 0 22 * * *", now, 2);
+        let want: Vec<NaiveDateTime> = ["2026-12-03T22:00:00", "2026-12-04T22:00:00"].iter().map(|t| t.parse().unwrap()).collect();
+        assert_eq!(ticks, want);
+        let on_tick = "2026-12-04T22:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(recent_ticks("0 0 22 * * *", on_tick, 1), want[1..].to_vec(), "a tick at `now` counts");
+        assert!(recent_ticks("not a schedule", now, 3).is_empty());
+        assert!(recent_ticks("0 0 22 * * *", now, 0).is_empty());
+    }
 }

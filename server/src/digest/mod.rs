@@ -463,17 +463,22 @@ impl DigestRow {
     }
 }
 
+/// Whether the archive holds the digest of this period kind, start and scope.
+pub fn is_stored(conn: &mut DbConnection, period: PeriodKind, from: DateTime<Utc>, scope: &Scope) -> Result<bool, ApiError> {
+    let exists: i64 = digests::table
+        .filter(digests::period.eq(period.as_str()))
+        .filter(digests::period_start.eq(from.naive_utc()))
+        .filter(digests::scope.eq(scope.key()))
+        .count()
+        .get_result(conn)?;
+    Ok(exists > 0)
+}
+
 /// Store a digest in the archive unless one for the same period kind, start
 /// and scope is there already; returns the new id, or `None` if it was.
 pub fn store(conn: &mut DbConnection, digest: &Digest, created_by: &str) -> Result<Option<Uuid>, ApiError> {
     let scope = Scope::of(digest.scope.iter().cloned()).key();
-    let exists: i64 = digests::table
-        .filter(digests::period.eq(digest.period.as_str()))
-        .filter(digests::period_start.eq(digest.from.naive_utc()))
-        .filter(digests::scope.eq(&scope))
-        .count()
-        .get_result(conn)?;
-    if exists > 0 {
+    if is_stored(conn, digest.period, digest.from, &Scope::from_key(&scope))? {
         return Ok(None);
     }
     let id = Uuid::new_v4();

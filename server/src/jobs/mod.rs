@@ -159,6 +159,16 @@ fn registered(state: &AppState) -> Vec<(&'static str, String, JobFn)> {
 
 /// Start the scheduler with every enabled job, on the current runtime.
 pub fn spawn(state: web::Data<AppState>) {
+    // Digests whose tick passed while no server ran.
+    if state.settings.jobs.digest_catch_up_periods > 0 {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let result = blocking(move || crate::digest::deliver::catch_up(&state, chrono::Utc::now())).await;
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "catching up missed digests failed; the next digest tick or start tries again");
+            }
+        });
+    }
     let jobs: Vec<_> = registered(&state)
         .into_iter()
         .filter(|(_, cron, _)| !cron.trim().is_empty())
