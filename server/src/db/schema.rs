@@ -216,6 +216,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
+        origin -> Nullable<Text>,
     }
 }
 

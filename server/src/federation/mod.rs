@@ -18,6 +18,7 @@ pub mod auth;
 pub mod client;
 pub mod ingress;
 pub mod provenance;
+pub mod scope;
 pub mod schedule;
 pub mod state;
 pub mod tls;
@@ -289,7 +290,7 @@ async fn push(
         let Some(last) = page.rows.last().map(|r| r.date_added) else {
             return Ok(());
         };
-        let bodies: Vec<&str> = page.rows.iter().map(|r| r.body.as_str()).collect();
+        let bodies: Vec<std::borrow::Cow<'_, str>> = page.rows.iter().map(scope::body_for_peer).collect();
         let envelope = format!("{{\"objects\":[{}]}}", bodies.join(","));
         let status = client.add_objects(&peer.push_collection, envelope).await?;
         let sent = page.rows.len() as i64;
