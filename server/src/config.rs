@@ -228,6 +228,9 @@ pub struct JobsSettings {
     pub digest_daily: String,
     /// Weekly liaison digest, in UTC: covers the 7 days up to each tick. Default Sunday 22:00 UTC = Monday 07:00 JST.
     pub digest_weekly: String,
+    /// Federation: how often to look for peers whose own schedule (`schedule` of each peer) is due; each
+    /// due peer is synced by one server under its own lease. Empty: no peer syncs by schedule.
+    pub federation_sync: String,
     /// Seconds a server holds a job's lease at most; a server that dies mid-run frees it after this.
     pub lease_secs: u64,
 }
@@ -239,6 +242,7 @@ impl Default for JobsSettings {
             reassessment_sweep: "0 */5 * * * *".to_owned(),
             digest_daily: "0 0 22 * * *".to_owned(),
             digest_weekly: "0 0 22 * * Sun".to_owned(),
+            federation_sync: "*/5 * * * * *".to_owned(),
             lease_secs: 600,
         }
     }
@@ -499,6 +503,7 @@ impl Settings {
             ("reassessment_sweep", &self.jobs.reassessment_sweep),
             ("digest_daily", &self.jobs.digest_daily),
             ("digest_weekly", &self.jobs.digest_weekly),
+            ("federation_sync", &self.jobs.federation_sync),
         ] {
             if !cron.trim().is_empty() {
                 crate::jobs::check_cron(cron).map_err(|e| ConfigError::Invalid(format!("jobs.{name}: {e}")))?;

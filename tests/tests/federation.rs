@@ -109,6 +109,7 @@ async fn server_with_client_ca(
             s.identity.name_en = name.to_owned();
             s.federation.page_size = page_size;
             s.federation.retry_base_secs = 1;
+            s.jobs.federation_sync = "* * * * * *".to_owned();
         })
         .start()
         .await
@@ -957,5 +958,174 @@ async fn imported_advisories_reach_members_as_tasks_and_mail_by_pull_and_push() 
         elec.stop().await;
         fin.stop().await;
         council.stop().await;
+    }
+}
+
+/// A TCP pass-through on loopback in front of `target` that counts the
+/// connections made through it (each sync opens one: its own client).
+async fn counting_proxy(
+    target: std::net::SocketAddr,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (port, count)
+}
+
+fn federation_runs(app: &TestApp, peer: uuid::Uuid) -> Vec<(chrono::NaiveDateTime, String, Option<String>)> {
+    use isacx_server::db::schema::job_runs;
+    let job = isacx_server::federation::lease_name(&peer.to_string());
+    app.db
+        .read(move |conn| {
+            Ok(job_runs::table
+                .filter(job_runs::job.eq(&job))
+                .select((job_runs::tick, job_runs::holder, job_runs::outcome))
+                .order(job_runs::tick.asc())
+                .load(conn)?)
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_database_sync_a_scheduled_peer_once_per_tick() {
+    for backend in backends() {
+        let source = server(backend, "elec-isac", "Electricity ISAC", 1000).await;
+        let first = server(backend, "fin-isac", "Finance ISAC", 1000).await;
+        let second = TestApp::builder(backend)
+            .sharing_database_of(&first)
+            .settings(|s| {
+                s.identity.server_id = "fin-isac".to_owned();
+                s.jobs.federation_sync = "* * * * * *".to_owned();
+            })
+            .start()
+            .await
+            .unwrap();
+        assert_ne!(first.instance_id, second.instance_id);
+        let green = indicator(1, GREEN, "2026-02-01T00:00:00.000Z");
+        publish(&source, std::slice::from_ref(&green)).await;
+
+        // The peer is reached through a counting pass-through.
+        let source_addr: std::net::SocketAddr = format!(
+            "127.0.0.1:{}",
+            source.base_url.rsplit(':').next().unwrap()
+        )
+        .parse()
+        .unwrap();
+        let (proxy_port, connections) = counting_proxy(source_addr).await;
+        let (sa, fa) = (
+            source.admin_token().await.unwrap(),
+            first.admin_token().await.unwrap(),
+        );
+        let (status, issued) = admin_post(
+            &source,
+            &sa,
+            "/api/v1/admin/peers",
+            json!({ "name": "fin-isac", "server_id": "fin-isac", "api_root": "https://fin.example/taxii2/api/", "direction": "push", "max_tlp": "green" }),
+        )
+        .await;
+        assert_eq!(status, 201, "{issued}");
+        let (status, peer) = admin_post(
+            &first,
+            &fa,
+            "/api/v1/admin/peers",
+            json!({
+                "name": "elec-isac", "server_id": "elec-isac", "direction": "pull",
+                "api_root": format!("https://localhost:{proxy_port}/taxii2/api/"),
+                "token": issued["inbound_token"], "ca_file": source.ca_pem.display().to_string(),
+            }),
+        )
+        .await;
+        assert_eq!(status, 201, "{peer}");
+        let peer: uuid::Uuid = peer["id"].as_str().unwrap().parse().unwrap();
+
+        // A manual sync takes the peer's lease too: while another server holds it, it waits its turn.
+        let holder = second.instance_id.clone();
+        let held = first
+            .db
+            .write(move |conn| {
+                isacx_server::jobs::Lease::acquire(
+                    conn,
+                    &isacx_server::federation::lease_name(&peer.to_string()),
+                    &holder,
+                    isacx_server::db::now(),
+                    600,
+                )
+            })
+            .unwrap()
+            .expect("the lease is free");
+        let refused = sync(&first, peer).await;
+        assert!(
+            refused.error.as_deref().is_some_and(|e| e.contains("already running")),
+            "{refused:?}"
+        );
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0, "no request while the lease is held elsewhere");
+        first.db.write(move |conn| held.release(conn, "ok")).unwrap();
+        let manual = sync(&first, peer).await;
+        assert_eq!((manual.received, manual.error.clone()), (1, None), "{manual:?}");
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+        // Scheduled every second, dispatched every second by both servers.
+        let r = first
+            .client
+            .patch(first.url(&format!("/api/v1/admin/peers/{peer}")))
+            .bearer_auth(&fa)
+            .json(&json!({ "schedule": "* * * * * *" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let started = std::time::Instant::now();
+        tokio::time::sleep(std::time::Duration::from_millis(6500)).await;
+        let r = first
+            .client
+            .patch(first.url(&format!("/api/v1/admin/peers/{peer}")))
+            .bearer_auth(&fa)
+            .json(&json!({ "schedule": "" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let window = started.elapsed().as_secs_f64();
+        // Let a sync started just before the schedule was emptied finish.
+        tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
+
+        let runs = federation_runs(&first, peer);
+        let scheduled = runs.len() - 2; // less the lease the test held and the manual sync
+        let ticks: std::collections::BTreeSet<_> = runs.iter().map(|r| r.0).collect();
+        assert_eq!(ticks.len(), runs.len(), "no tick synced twice: {runs:?}");
+        assert!(
+            scheduled >= 4 && (scheduled as f64) <= window + 1.0,
+            "about one sync per second over {window:.1} s, not one per server: {runs:?}"
+        );
+        let holders: std::collections::BTreeSet<&str> = runs.iter().map(|r| r.1.as_str()).collect();
+        assert!(
+            holders.iter().all(|h| *h == first.instance_id || *h == second.instance_id),
+            "{runs:?}"
+        );
+        assert!(
+            runs.iter().all(|r| r.2.as_deref().is_some_and(|o| o.starts_with("ok"))),
+            "{runs:?}"
+        );
+        // Each sync reached the peer once: requests at the peer match the runs.
+        assert_eq!(
+            connections.load(std::sync::atomic::Ordering::SeqCst),
+            runs.len() - 1,
+            "{runs:?}"
+        );
+        assert_eq!(stored(&first, green["id"].as_str().unwrap()).len(), 1);
+        source.stop().await;
+        second.stop().await;
+        first.stop().await;
     }
 }
