@@ -12,14 +12,14 @@ use crate::policy::{default_audiences, SCOPE_EXTENSION_ID, ALL_SECTORS};
 use crate::store::StoredRow;
 
 /// The body of `row` as a peer receives it: with the scope extension when
-/// the scope is narrower than the default (all sectors, the TLP's default
+/// the scope differs from the default (all sectors, the TLP's default
 /// audiences); unchanged (not re-serialised) otherwise.
 pub fn body_for_peer(row: &StoredRow) -> Cow<'_, str> {
     let access = row.access();
     let sectors: Vec<&String> = access.sectors.iter().filter(|s| s.as_str() != ALL_SECTORS).collect();
-    let narrowed_sectors = !sectors.is_empty() && !access.sectors.contains(ALL_SECTORS);
-    let narrowed_audiences = access.audiences != default_audiences(access.tlp);
-    if !narrowed_sectors && !narrowed_audiences {
+    let scoped_sectors = !sectors.is_empty() && !access.sectors.contains(ALL_SECTORS);
+    let other_audiences = access.audiences != default_audiences(access.tlp);
+    if !scoped_sectors && !other_audiences {
         return Cow::Borrowed(&row.body);
     }
     let Ok(mut object) = serde_json::from_str::<Value>(&row.body) else {
@@ -27,10 +27,10 @@ pub fn body_for_peer(row: &StoredRow) -> Cow<'_, str> {
     };
     let mut scope = Map::new();
     scope.insert("extension_type".to_owned(), json!("property-extension"));
-    if narrowed_sectors {
+    if scoped_sectors {
         scope.insert("sectors".to_owned(), json!(sectors));
     }
-    if narrowed_audiences && !access.audiences.is_empty() {
+    if other_audiences && !access.audiences.is_empty() {
         scope.insert("audiences".to_owned(), json!(access.audiences));
     }
     let Some(map) = object.as_object_mut() else {
