@@ -305,6 +305,16 @@ pub struct NewPeer {
     /// SHA-256 (hex) of the TLS client certificate the peer presents to this server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_cert_sha256: Option<String>,
+    /// HTTP Basic user name this server presents to the peer (a TAXII server
+    /// such as medallion that takes Basic authentication); with `basic_password`.
+    #[serde(default)]
+    pub basic_username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basic_password: Option<String>,
+    /// Allow a plain `http://` API root. Only for a peer on a loopback address
+    /// (127.0.0.0/8, ::1, localhost), e.g. a reference server run beside this one.
+    #[serde(default)]
+    pub allow_insecure_http: bool,
 }
 
 fn default_peer_tlp() -> String {
@@ -325,6 +335,9 @@ pub struct PeerUpdate {
     pub collections: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_cert_sha256: Option<String>,
+    /// HTTP Basic password presented to the peer; empty removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basic_password: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -359,6 +372,14 @@ pub struct Peer {
     /// The token the peer presents to this server: shown once, when the peer is created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_token: Option<String>,
+    /// HTTP Basic user name presented to the peer (empty: none).
+    #[serde(default)]
+    pub basic_username: String,
+    /// Whether a Basic password is set (the password itself is never shown).
+    #[serde(default)]
+    pub has_basic_password: bool,
+    #[serde(default)]
+    pub allow_insecure_http: bool,
 }
 
 /// Sync state of one peer (`GET /api/v1/admin/peers/status`, `isacx peers status`).

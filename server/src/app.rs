@@ -85,7 +85,6 @@ pub fn start(state: AppState) -> anyhow::Result<Running> {
     let app_state = state.clone();
     let max_body = settings.http.max_body_bytes;
     let max_content = settings.taxii.max_content_length;
-    crate::federation::start_scheduler(state.clone().into_inner());
     let factory = move || {
         App::new()
             .app_data(app_state.clone())

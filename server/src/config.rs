@@ -232,6 +232,9 @@ pub struct JobsSettings {
     /// most recent scheduled periods that are missing (the servers were down
     /// at their tick, or the run failed). 0 turns catching up off; at most 366.
     pub digest_catch_up_periods: u32,
+    /// Federation: how often to look for peers whose own schedule (`schedule` of each peer) is due; each
+    /// due peer is synced by one server under its own lease. Empty: no peer syncs by schedule.
+    pub federation_sync: String,
     /// Seconds a server holds a job's lease at most; a server that dies mid-run frees it after this.
     pub lease_secs: u64,
 }
@@ -244,6 +247,7 @@ impl Default for JobsSettings {
             digest_daily: "0 0 22 * * *".to_owned(),
             digest_weekly: "0 0 22 * * Sun".to_owned(),
             digest_catch_up_periods: 1,
+            federation_sync: "*/5 * * * * *".to_owned(),
             lease_secs: 600,
         }
     }
@@ -504,6 +508,7 @@ impl Settings {
             ("reassessment_sweep", &self.jobs.reassessment_sweep),
             ("digest_daily", &self.jobs.digest_daily),
             ("digest_weekly", &self.jobs.digest_weekly),
+            ("federation_sync", &self.jobs.federation_sync),
         ] {
             if !cron.trim().is_empty() {
                 crate::jobs::check_cron(cron).map_err(|e| ConfigError::Invalid(format!("jobs.{name}: {e}")))?;

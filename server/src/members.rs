@@ -304,6 +304,36 @@ pub fn revoke_api_key(db: &Database, actor: &Actor, id: Uuid) -> Result<api::Api
     })
 }
 
+/// A peer's API root: an https:// URL ending in `/`; plain http:// only
+/// when allowed, and then only to a loopback host (never across a network).
+fn check_api_root(api_root: &str, allow_insecure_http: bool) -> Result<(), String> {
+    let url = reqwest::Url::parse(api_root).map_err(|e| format!("not a URL: {e}"))?;
+    if !api_root.ends_with('/') {
+        return Err("must end in `/` (a TAXII 2.1 API root)".to_owned());
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if !allow_insecure_http => Err(
+            "must be an https:// URL; plain http:// needs allow_insecure_http, and only for a peer on a loopback address".to_owned(),
+        ),
+        "http" => {
+            let host = url.host_str().unwrap_or("");
+            let loopback = host.eq_ignore_ascii_case("localhost")
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                Ok(())
+            } else {
+                Err("allow_insecure_http is for a peer on a loopback address (127.0.0.0/8, ::1, localhost) only: anything else goes over TLS".to_owned())
+            }
+        }
+        other => Err(format!("`{other}` is not https")),
+    }
+}
+
 pub fn create_peer(
     db: &Database,
     rules: &Rules<'_>,
@@ -314,12 +344,15 @@ pub fn create_peer(
     if new.name.trim().is_empty() {
         push(&mut errors, "name", "must not be empty");
     }
-    if !new.api_root.starts_with("https://") || !new.api_root.ends_with('/') {
-        push(
-            &mut errors,
-            "api_root",
-            "must be an https:// URL ending in `/` (a TAXII 2.1 API root)",
-        );
+    if let Err(message) = check_api_root(&new.api_root, new.allow_insecure_http) {
+        push(&mut errors, "api_root", message);
+    }
+    let basic_password = new.basic_password.clone().filter(|p| !p.is_empty());
+    if new.basic_username.trim().is_empty() != basic_password.is_none() {
+        push(&mut errors, "basic_password", "HTTP Basic needs both a user name and a password");
+    }
+    if !new.basic_username.trim().is_empty() && new.token.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+        push(&mut errors, "token", "give a token or HTTP Basic credentials, not both");
     }
     let max_tlp = new.max_tlp.to_ascii_lowercase();
     if !matches!(max_tlp.as_str(), "clear" | "green" | "amber") {
@@ -392,6 +425,9 @@ pub fn create_peer(
         outbound_token: new.token.clone().filter(|t| !t.trim().is_empty()),
         inbound_token_hash: Some(auth::hash_api_key(&inbound_token)),
         client_cert_sha256: fingerprint,
+        basic_username: new.basic_username.trim().to_owned(),
+        basic_password,
+        allow_insecure_http: new.allow_insecure_http,
     };
     db.write(|conn| {
         let taken: i64 = peers::table.filter(peers::name.eq(&row.name)).count().get_result(conn)?;
@@ -461,6 +497,12 @@ pub fn update_peer(
         if let Some(f) = &fingerprint {
             diesel::update(peers::table.find(&key))
                 .set(peers::client_cert_sha256.eq(Some(f)))
+                .execute(conn)?;
+        }
+        if let Some(password) = &update.basic_password {
+            let password = Some(password.clone()).filter(|p| !p.is_empty());
+            diesel::update(peers::table.find(&key))
+                .set(peers::basic_password.eq(password))
                 .execute(conn)?;
         }
         audit::append(

@@ -19,6 +19,7 @@ use isacx_server::db::Database;
 use isacx_server::members;
 
 pub mod cli;
+pub mod python;
 pub mod reports;
 pub mod smtp;
 pub mod webhook;

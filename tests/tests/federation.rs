@@ -109,6 +109,7 @@ async fn server_with_client_ca(
             s.identity.name_en = name.to_owned();
             s.federation.page_size = page_size;
             s.federation.retry_base_secs = 1;
+            s.jobs.federation_sync = "* * * * * *".to_owned();
         })
         .start()
         .await
@@ -714,5 +715,417 @@ async fn a_scheduled_peer_syncs_by_itself() {
         assert!(arrived, "the schedule ran the sync without being asked");
         source.stop().await;
         dest.stop().await;
+    }
+}
+
+/// A server whose notifications go to `smtp` (polled fast).
+async fn server_with_mail(
+    backend: Backend,
+    server_id: &'static str,
+    name: &'static str,
+    smtp_port: u16,
+) -> TestApp {
+    TestApp::builder(backend)
+        .settings(move |s| {
+            s.identity.server_id = server_id.to_owned();
+            s.identity.name_en = name.to_owned();
+            s.federation.retry_base_secs = 1;
+            s.notify.poll_interval_ms = 100;
+            s.notify.smtp_host = "127.0.0.1".to_owned();
+            s.notify.smtp_port = smtp_port;
+            s.notify.smtp_tls = "none".to_owned();
+            s.notify.smtp_from = format!("{name} <isac@{server_id}.example>");
+        })
+        .start()
+        .await
+        .unwrap()
+}
+
+/// An electricity operator on `app` with an e-mail address; returns its token.
+async fn electricity_operator(app: &TestApp, username: &str, locale: &str) -> String {
+    let admin = app.admin_token().await.unwrap();
+    let org = app
+        .create_organisation(&admin, json!({ "name": { "ja": format!("{username}電力"), "en": format!("{username} Power") }, "sectors": ["electricity"] }))
+        .await
+        .unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/admin/users"))
+        .bearer_auth(&admin)
+        .json(&json!({ "username": username, "password": USER_PASSWORD, "role": "operator", "organisation_id": org.id,
+                       "email": format!("{username}@member.example"), "locale": locale }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    app.login(username, USER_PASSWORD).await.unwrap()
+}
+
+async fn get_json(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    let r = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Mails to `to` whose subject contains `subject`, waited for (up to 30 s).
+async fn mails(
+    smtp: &isacx_tests::smtp::SmtpListener,
+    to: &str,
+    subject: &str,
+) -> Vec<isacx_tests::smtp::ReceivedMail> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let found: Vec<_> = smtp
+            .received()
+            .into_iter()
+            .filter(|m| m.to == vec![to.to_owned()] && m.subject().contains(subject))
+            .collect();
+        if !found.is_empty() || std::time::Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+fn advisory_draft(summary_en: &str) -> Value {
+    json!({
+        "title": { "en": "Wiper campaign against grid operators", "ja": "送電事業者を狙うワイパー攻撃" },
+        "summary": { "en": summary_en, "ja": "制御系ネットワークへの侵入が確認された。" },
+        "urgency": "urgent",
+        "tlp": "green",
+        "scope_sectors": ["electricity", "gas"],
+        "affected_sectors": ["electricity"],
+        "threat_events": ["malware"],
+        "recommended_actions": [{ "en": "Isolate engineering workstations.", "ja": "エンジニアリング端末を隔離する。" }],
+    })
+}
+
+/// The imported copy of `stix_id` as `token` sees it in `/api/v1/advisories`.
+async fn advisory_on(app: &TestApp, token: &str, stix_id: &str) -> Option<Value> {
+    let (status, list) = get_json(app, token, "/api/v1/advisories").await;
+    assert_eq!(status, 200, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["stix_id"] == stix_id)
+        .cloned()
+}
+
+#[tokio::test]
+async fn imported_advisories_reach_members_as_tasks_and_mail_by_pull_and_push() {
+    for backend in backends() {
+        let smtp = isacx_tests::smtp::SmtpListener::start().unwrap();
+        let port = smtp.addr.port();
+        let elec = server_with_mail(backend, "elec-isac", "Electricity ISAC", port).await;
+        let fin = server_with_mail(backend, "fin-isac", "Finance ISAC", port).await;
+        let council = server_with_mail(backend, "ceptoar-council", "CEPTOAR Council", port).await;
+        // Pull: fin pulls from elec. Push: elec pushes to the council.
+        let fin_from_elec = link(&elec, &fin, "green").await;
+        let (ea, ca) = (
+            elec.admin_token().await.unwrap(),
+            council.admin_token().await.unwrap(),
+        );
+        let (status, on_council) = admin_post(
+            &council,
+            &ca,
+            "/api/v1/admin/peers",
+            json!({ "name": "elec", "server_id": "elec-isac", "api_root": elec.url("/taxii2/api/"), "direction": "pull", "max_tlp": "clear" }),
+        )
+        .await;
+        assert_eq!(status, 201, "{on_council}");
+        let (status, on_elec) = admin_post(
+            &elec,
+            &ea,
+            "/api/v1/admin/peers",
+            json!({
+                "name": "council", "server_id": "ceptoar-council", "api_root": council.url("/taxii2/api/"), "direction": "push",
+                "max_tlp": "green", "push_collection": "all-sectors", "token": on_council["inbound_token"],
+                "ca_file": council.ca_pem.display().to_string(),
+            }),
+        )
+        .await;
+        assert_eq!(status, 201, "{on_elec}");
+        let elec_to_council: uuid::Uuid = on_elec["id"].as_str().unwrap().parse().unwrap();
+
+        let fin_member = electricity_operator(&fin, "kansai", "en").await;
+        let council_member = electricity_operator(&council, "chubu", "ja").await;
+        let fin_admin = fin.admin_token().await.unwrap();
+
+        // Published on elec (its admin curates).
+        let (status, draft) = admin_post(&elec, &ea, "/api/v1/advisories", advisory_draft("Engineering workstations were wiped.")).await;
+        assert_eq!(status, 201, "{draft}");
+        let local_id = draft["id"].as_str().unwrap().to_owned();
+        let stix_id = draft["stix_id"].as_str().unwrap().to_owned();
+        let (status, published) = admin_post(&elec, &ea, &format!("/api/v1/advisories/{local_id}/publish"), json!({})).await;
+        assert_eq!(status, 200, "{published}");
+        assert!(published.get("origin").is_none(), "our own advisory has no origin: {published}");
+
+        let pulled = sync(&fin, fin_from_elec).await;
+        assert!(pulled.error.is_none() && pulled.received >= 1, "{pulled:?}");
+        let pushed = sync(&elec, elec_to_council).await;
+        assert!(pushed.error.is_none() && pushed.sent >= 1, "{pushed:?}");
+
+        for (app, member, admin_user, to, subject) in [
+            (&fin, &fin_member, fin_admin.clone(), "kansai@member.example", "[isacx] [URGENT] New advisory: Wiper campaign"),
+            (&council, &council_member, council.admin_token().await.unwrap(), "chubu@member.example", "新しい情報提供: 送電事業者を狙うワイパー攻撃"),
+        ] {
+            // The member sees the advisory with its origin, and a reassessment task.
+            let imported = advisory_on(app, member, &stix_id).await.expect("the member sees the imported advisory");
+            assert_eq!(imported["origin"], "elec-isac", "{imported}");
+            assert_eq!((imported["state"].as_str(), imported["urgency"].as_str(), imported["tlp"].as_str()), (Some("published"), Some("urgent"), Some("green")));
+            let (status, tasks) = get_json(app, member, "/api/v1/reassessments").await;
+            assert_eq!(status, 200);
+            let tasks = tasks.as_array().unwrap().clone();
+            assert_eq!(tasks.len(), 1, "{tasks:?}");
+            assert_eq!(tasks[0]["advisory_id"], imported["id"]);
+            assert_eq!(tasks[0]["state"], "requested");
+            // The scope came along, not only the TLP.
+            let full = advisory_on(app, &admin_user, &stix_id).await.unwrap();
+            assert_eq!(full["content"]["scope_sectors"], json!(["electricity", "gas"]), "{full}");
+            let mail = mails(&smtp, to, subject).await;
+            assert_eq!(mail.len(), 1, "{:?}", smtp.received().iter().map(|m| (m.to.clone(), m.subject())).collect::<Vec<_>>());
+            // A local amendment or withdrawal of an import is a conflict.
+            let id = imported["id"].as_str().unwrap();
+            let r = app.client.post(app.url(&format!("/api/v1/advisories/{id}/amend"))).bearer_auth(&admin_user).json(&advisory_draft("edited here")).send().await.unwrap();
+            assert_eq!(r.status(), 409);
+            assert_eq!(r.headers()["content-type"], "application/problem+json");
+            let problem: Value = r.json().await.unwrap();
+            assert!(problem["detail"].as_str().unwrap().contains("elec-isac"), "{problem}");
+            let r = app.client.post(app.url(&format!("/api/v1/advisories/{id}/withdraw"))).bearer_auth(&admin_user).json(&json!({ "reason": "not ours" })).send().await.unwrap();
+            assert_eq!(r.status(), 409);
+        }
+        let stored_report = &stored(&fin, &stix_id)[0].2;
+        assert_eq!(stored_report["extensions"][SCOPE_EXT]["sectors"], json!(["electricity", "gas"]), "the scope travels in the STIX: {stored_report}");
+
+        // The origin amends: the new version reaches both, matched again and told.
+        let (status, amended) = admin_post(&elec, &ea, &format!("/api/v1/advisories/{local_id}/amend"), advisory_draft("A second wave hit substations.")).await;
+        assert_eq!(status, 200, "{amended}");
+        assert_eq!(sync(&fin, fin_from_elec).await.error, None);
+        assert_eq!(sync(&elec, elec_to_council).await.error, None);
+        for (app, member, to, subject) in [
+            (&fin, &fin_member, "kansai@member.example", "Advisory amended"),
+            (&council, &council_member, "chubu@member.example", "情報提供の更新"),
+        ] {
+            let imported = advisory_on(app, member, &stix_id).await.unwrap();
+            assert_eq!(imported["content"]["summary"]["en"], "A second wave hit substations.");
+            assert_eq!(imported["version"], 2);
+            assert_eq!(mails(&smtp, to, subject).await.len(), 1);
+            let (_, tasks) = get_json(app, member, "/api/v1/reassessments").await;
+            assert_eq!(tasks.as_array().unwrap().len(), 1, "still one task: {tasks}");
+        }
+
+        // The origin withdraws: the imports are withdrawn and their tasks cancelled.
+        let (status, withdrawn) = admin_post(&elec, &ea, &format!("/api/v1/advisories/{local_id}/withdraw"), json!({ "reason": "false positive" })).await;
+        assert_eq!(status, 200, "{withdrawn}");
+        assert_eq!(sync(&fin, fin_from_elec).await.error, None);
+        assert_eq!(sync(&elec, elec_to_council).await.error, None);
+        for (app, member) in [(&fin, &fin_member), (&council, &council_member)] {
+            let imported = advisory_on(app, member, &stix_id).await.unwrap();
+            assert_eq!((imported["state"].as_str(), imported["withdrawn_reason"].as_str()), (Some("withdrawn"), Some("false positive")));
+            let (_, tasks) = get_json(app, member, "/api/v1/reassessments").await;
+            assert_eq!(tasks[0]["state"], "cancelled", "{tasks}");
+        }
+
+        // A peer may not version another server's advisory: fin pushing a
+        // "new version" of elec's advisory to elec is refused.
+        let mut forged = stored(&fin, &stix_id).last().unwrap().2.clone();
+        forged["modified"] = json!("2099-01-01T00:00:00.000Z");
+        forged["revoked"] = json!(false);
+        forged.as_object_mut().unwrap()["extensions"].as_object_mut().unwrap().remove(PROVENANCE_EXT);
+        let (status, on_elec_for_fin) = admin_post(&elec, &ea, "/api/v1/admin/peers", json!({ "name": "fin", "server_id": "fin-isac", "api_root": fin.url("/taxii2/api/"), "direction": "pull" })).await;
+        assert_eq!(status, 201);
+        let r = elec
+            .client
+            .post(elec.url("/taxii2/api/collections/all-sectors/objects/"))
+            .bearer_auth(on_elec_for_fin["inbound_token"].as_str().unwrap())
+            .header("accept", TAXII_MEDIA_TYPE)
+            .header("content-type", TAXII_MEDIA_TYPE)
+            .body(json!({ "objects": [forged] }).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        let status: Value = r.json().await.unwrap();
+        assert_eq!(status["failure_count"], 1, "{status}");
+        assert!(status["failures"][0]["message"].as_str().unwrap().contains("own"), "{status}");
+
+        elec.stop().await;
+        fin.stop().await;
+        council.stop().await;
+    }
+}
+
+/// A TCP pass-through on loopback in front of `target` that counts the
+/// connections made through it (each sync opens one: its own client).
+async fn counting_proxy(
+    target: std::net::SocketAddr,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (port, count)
+}
+
+fn federation_runs(app: &TestApp, peer: uuid::Uuid) -> Vec<(chrono::NaiveDateTime, String, Option<String>)> {
+    use isacx_server::db::schema::job_runs;
+    let job = isacx_server::federation::lease_name(&peer.to_string());
+    app.db
+        .read(move |conn| {
+            Ok(job_runs::table
+                .filter(job_runs::job.eq(&job))
+                .select((job_runs::tick, job_runs::holder, job_runs::outcome))
+                .order(job_runs::tick.asc())
+                .load(conn)?)
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_database_sync_a_scheduled_peer_once_per_tick() {
+    for backend in backends() {
+        let source = server(backend, "elec-isac", "Electricity ISAC", 1000).await;
+        let first = server(backend, "fin-isac", "Finance ISAC", 1000).await;
+        let second = TestApp::builder(backend)
+            .sharing_database_of(&first)
+            .settings(|s| {
+                s.identity.server_id = "fin-isac".to_owned();
+                s.jobs.federation_sync = "* * * * * *".to_owned();
+            })
+            .start()
+            .await
+            .unwrap();
+        assert_ne!(first.instance_id, second.instance_id);
+        let green = indicator(1, GREEN, "2026-02-01T00:00:00.000Z");
+        publish(&source, std::slice::from_ref(&green)).await;
+
+        // The peer is reached through a counting pass-through.
+        let source_addr: std::net::SocketAddr = format!(
+            "127.0.0.1:{}",
+            source.base_url.rsplit(':').next().unwrap()
+        )
+        .parse()
+        .unwrap();
+        let (proxy_port, connections) = counting_proxy(source_addr).await;
+        let (sa, fa) = (
+            source.admin_token().await.unwrap(),
+            first.admin_token().await.unwrap(),
+        );
+        let (status, issued) = admin_post(
+            &source,
+            &sa,
+            "/api/v1/admin/peers",
+            json!({ "name": "fin-isac", "server_id": "fin-isac", "api_root": "https://fin.example/taxii2/api/", "direction": "push", "max_tlp": "green" }),
+        )
+        .await;
+        assert_eq!(status, 201, "{issued}");
+        let (status, peer) = admin_post(
+            &first,
+            &fa,
+            "/api/v1/admin/peers",
+            json!({
+                "name": "elec-isac", "server_id": "elec-isac", "direction": "pull",
+                "api_root": format!("https://localhost:{proxy_port}/taxii2/api/"),
+                "token": issued["inbound_token"], "ca_file": source.ca_pem.display().to_string(),
+            }),
+        )
+        .await;
+        assert_eq!(status, 201, "{peer}");
+        let peer: uuid::Uuid = peer["id"].as_str().unwrap().parse().unwrap();
+
+        // A manual sync takes the peer's lease too: while another server holds it, it waits its turn.
+        let holder = second.instance_id.clone();
+        let held = first
+            .db
+            .write(move |conn| {
+                isacx_server::jobs::Lease::acquire(
+                    conn,
+                    &isacx_server::federation::lease_name(&peer.to_string()),
+                    &holder,
+                    isacx_server::db::now(),
+                    600,
+                )
+            })
+            .unwrap()
+            .expect("the lease is free");
+        let refused = sync(&first, peer).await;
+        assert!(
+            refused.error.as_deref().is_some_and(|e| e.contains("already running")),
+            "{refused:?}"
+        );
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0, "no request while the lease is held elsewhere");
+        first.db.write(move |conn| held.release(conn, "ok")).unwrap();
+        let manual = sync(&first, peer).await;
+        assert_eq!((manual.received, manual.error.clone()), (1, None), "{manual:?}");
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+        // Scheduled every second, dispatched every second by both servers.
+        let r = first
+            .client
+            .patch(first.url(&format!("/api/v1/admin/peers/{peer}")))
+            .bearer_auth(&fa)
+            .json(&json!({ "schedule": "* * * * * *" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let started = std::time::Instant::now();
+        tokio::time::sleep(std::time::Duration::from_millis(6500)).await;
+        let r = first
+            .client
+            .patch(first.url(&format!("/api/v1/admin/peers/{peer}")))
+            .bearer_auth(&fa)
+            .json(&json!({ "schedule": "" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let window = started.elapsed().as_secs_f64();
+        // Let a sync started just before the schedule was emptied finish.
+        tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
+
+        let runs = federation_runs(&first, peer);
+        let scheduled = runs.len() - 2; // less the lease the test held and the manual sync
+        let ticks: std::collections::BTreeSet<_> = runs.iter().map(|r| r.0).collect();
+        assert_eq!(ticks.len(), runs.len(), "no tick synced twice: {runs:?}");
+        assert!(
+            scheduled >= 4 && (scheduled as f64) <= window + 1.0,
+            "about one sync per second over {window:.1} s, not one per server: {runs:?}"
+        );
+        let holders: std::collections::BTreeSet<&str> = runs.iter().map(|r| r.1.as_str()).collect();
+        assert!(
+            holders.iter().all(|h| *h == first.instance_id || *h == second.instance_id),
+            "{runs:?}"
+        );
+        assert!(
+            runs.iter().all(|r| r.2.as_deref().is_some_and(|o| o.starts_with("ok"))),
+            "{runs:?}"
+        );
+        // Each sync reached the peer once: requests at the peer match the runs.
+        assert_eq!(
+            connections.load(std::sync::atomic::Ordering::SeqCst),
+            runs.len() - 1,
+            "{runs:?}"
+        );
+        assert_eq!(stored(&first, green["id"].as_str().unwrap()).len(), 1);
+        source.stop().await;
+        second.stop().await;
+        first.stop().await;
     }
 }

@@ -10,39 +10,16 @@
 //! python3 the test says it is skipped, except under CI=true where it fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use isacx_schemas::api::Role;
-use isacx_tests::{backends, notice, TestApp, ADMIN_PASSWORD, USER_PASSWORD};
-
-fn python_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("python")
-}
-
-/// The venv's python, or `None` (after a notice) when python3 is missing outside CI.
-fn oasis_python() -> Option<PathBuf> {
-    let has_python = Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !has_python {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "python3 not found, and CI=true: the OASIS TAXII interop test must run in CI"
-        );
-        notice("NOTE: taxii_oasis SKIPPED: python3 not found (the OASIS client and validator need it)");
-        return None;
-    }
-    let output = Command::new("bash").arg(python_dir().join("ensure-venv.sh")).output().expect("run ensure-venv.sh");
-    assert!(output.status.success(), "ensure-venv.sh failed:\n{}", String::from_utf8_lossy(&output.stderr));
-    let stdout = String::from_utf8(output.stdout).expect("venv path is UTF-8");
-    let venv = stdout.lines().last().expect("ensure-venv.sh printed the venv path").trim().to_owned();
-    Some(Path::new(&venv).join("bin/python"))
-}
+use isacx_tests::python::{oasis_python, python_dir};
+use isacx_tests::{backends, TestApp, ADMIN_PASSWORD, USER_PASSWORD};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oasis_client_interoperates() {
-    let Some(python) = oasis_python() else { return };
+    let Some(python) = oasis_python("taxii_oasis").unwrap() else { return };
     for backend in backends() {
         let app = TestApp::spawn(backend).await.unwrap();
         let admin = app.admin_token().await.unwrap();

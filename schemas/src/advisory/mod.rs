@@ -172,6 +172,11 @@ pub struct Advisory {
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
     pub withdrawn_reason: Option<String>,
+    /// Server id of the sharing body it was published on, when it came from
+    /// a peer by federation; absent for this server's own. Only the origin
+    /// amends or withdraws an imported advisory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// `POST /api/v1/advisories/{id}/withdraw`.

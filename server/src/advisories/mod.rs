@@ -6,6 +6,7 @@
 //! runs [`matching`] and, for urgent advisories, opens [`tasks`] for the
 //! concerned members in the same transaction.
 
+pub mod import;
 pub mod matching;
 pub mod stix;
 pub mod tasks;
@@ -54,6 +55,8 @@ pub struct AdvisoryRow {
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
     pub published_at: Option<chrono::NaiveDateTime>,
+    /// Server id of the peer server an imported advisory was published on; None for ours.
+    pub origin: Option<String>,
 }
 
 impl AdvisoryRow {
@@ -92,6 +95,7 @@ impl AdvisoryRow {
             updated_at: to_utc(self.updated_at),
             published_at: self.published_at.map(to_utc),
             withdrawn_reason: self.withdrawn_reason.clone(),
+            origin: self.origin.clone(),
         }
     }
 
@@ -309,6 +313,10 @@ fn load(conn: &mut DbConnection, id: Uuid) -> Result<Option<AdvisoryRow>, ApiErr
     Ok(advisories::table.find(id.to_string()).select(AdvisoryRow::as_select()).first(conn).optional()?)
 }
 
+fn load_by_stix_id(conn: &mut DbConnection, stix_id: &str) -> Result<Option<AdvisoryRow>, ApiError> {
+    Ok(advisories::table.filter(advisories::stix_id.eq(stix_id)).select(AdvisoryRow::as_select()).first(conn).optional()?)
+}
+
 /// An advisory the principal may read, or 404 (drafts are for analysts).
 pub fn visible(conn: &mut DbConnection, viewer: &Viewer, id: Uuid) -> Result<AdvisoryRow, ApiError> {
     let row = load(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no advisory {id}")))?;
@@ -490,14 +498,14 @@ fn store_version(
     row: &AdvisoryRow,
     draft: &AdvisoryDraft,
     tlp: Tlp,
-    revoked: bool,
+    withdrawn: Option<&str>,
     first_published: DateTime<Utc>,
 ) -> Result<String, ApiError> {
     let modified = next_modified(row.stix_modified.as_deref());
     let identity = crate::intake::sharing_body_identity(state);
     let refs = stix::object_refs(conn, draft, identity.common.id.as_ref())?;
     let access = access_of(draft, tlp, true);
-    let items = stix::versions(state, row, draft, &access, tlp, refs, first_published, modified, revoked, identity)?;
+    let items = stix::versions(state, row, draft, &access, tlp, refs, first_published, modified, withdrawn, identity)?;
     let outcomes = crate::store::ingest(conn, items)?;
     if let Some(rejected) = outcomes.iter().find_map(|o| match o {
         crate::store::Outcome::Rejected(m) => Some(m.clone()),
@@ -518,7 +526,7 @@ pub fn publish(state: &AppState, actor: &Actor, viewer: &Viewer, id: Uuid) -> Re
         }
         let draft = row.content();
         let at = Utc::now();
-        let modified = store_version(state, conn, &row, &draft, row.tlp(), false, at)?;
+        let modified = store_version(state, conn, &row, &draft, row.tlp(), None, at)?;
         diesel::update(advisories::table.find(&row.id))
             .set((
                 advisories::state.eq(AdvisoryState::Published.as_str()),
@@ -550,6 +558,7 @@ pub fn publish(state: &AppState, actor: &Actor, viewer: &Viewer, id: Uuid) -> Re
 pub fn amend(state: &AppState, principal: &Principal, id: Uuid, draft: AdvisoryDraft) -> Result<adv::Advisory, ApiError> {
     state.db.write(|conn| {
         let row = visible(conn, &Viewer::from_principal(principal), id)?;
+        only_ours(&row, "amended")?;
         if row.state() != AdvisoryState::Published {
             return Err(ApiError::conflict(format!("only a published advisory is amended; this one is {}", row.state().as_str())));
         }
@@ -558,7 +567,7 @@ pub fn amend(state: &AppState, principal: &Principal, id: Uuid, draft: AdvisoryD
             return Err(ApiError::field("tlp", format!("it was published as {}; the exchange never lowers a TLP", row.tlp().marking_name())));
         }
         let first = row.published_at.map(to_utc).unwrap_or_else(Utc::now);
-        let modified = store_version(state, conn, &row, &checked.draft, checked.tlp, false, first)?;
+        let modified = store_version(state, conn, &row, &checked.draft, checked.tlp, None, first)?;
         diesel::update(advisories::table.find(&row.id))
             .set((
                 advisories::version.eq(row.version + 1),
@@ -594,6 +603,7 @@ pub fn withdraw(state: &AppState, principal: &Principal, id: Uuid, reason: &str)
     }
     state.db.write(|conn| {
         let row = visible(conn, &Viewer::from_principal(principal), id)?;
+        only_ours(&row, "withdrawn")?;
         if row.state() != AdvisoryState::Published {
             return Err(ApiError::conflict(format!(
                 "only a published advisory is withdrawn; this one is {}",
@@ -603,7 +613,7 @@ pub fn withdraw(state: &AppState, principal: &Principal, id: Uuid, reason: &str)
         let draft = row.content();
         let concerned = matching::concerned(conn, &draft, &row.access())?;
         let first = row.published_at.map(to_utc).unwrap_or_else(Utc::now);
-        let modified = store_version(state, conn, &row, &draft, row.tlp(), true, first)?;
+        let modified = store_version(state, conn, &row, &draft, row.tlp(), Some(reason.trim()), first)?;
         diesel::update(advisories::table.find(&row.id))
             .set((
                 advisories::state.eq(AdvisoryState::Withdrawn.as_str()),
@@ -627,6 +637,17 @@ pub fn withdraw(state: &AppState, principal: &Principal, id: Uuid, reason: &str)
         notify_concerned(state, conn, &row, notify::EventKind::AdvisoryWithdrawn, &concerned)?;
         Ok(row.to_api())
     })
+}
+
+/// An advisory imported from a peer changes only when its origin sends a
+/// new version: a local amendment or withdrawal is a conflict.
+fn only_ours(row: &AdvisoryRow, what: &str) -> Result<(), ApiError> {
+    match &row.origin {
+        Some(origin) => Err(ApiError::conflict(format!(
+            "this advisory was imported from the sharing body `{origin}`; it is {what} only by its origin, whose new versions arrive by federation"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Analysts and admins curate advisories.

@@ -78,7 +78,7 @@ pub fn versions(
     refs: Vec<String>,
     created: DateTime<Utc>,
     modified: DateTime<Utc>,
-    revoked: bool,
+    withdrawn: Option<&str>,
     identity: Identity,
 ) -> Result<Vec<Incoming>, ApiError> {
     let urgency = draft.urgency.unwrap_or(Urgency::Info);
@@ -103,6 +103,9 @@ pub fn versions(
     if let Some(d) = deadline {
         extension["reassessment_deadline"] = json!(timestamp(d));
     }
+    if let Some(reason) = withdrawn {
+        extension["withdrawn_reason"] = json!(reason);
+    }
     // STIX forbids empty lists: a property with nothing in it is left out.
     if let Some(map) = extension.as_object_mut() {
         map.retain(|_, v| !v.as_array().is_some_and(Vec::is_empty));
@@ -124,7 +127,7 @@ pub fn versions(
         "object_marking_refs": [tlp.marking_id()],
         "extensions": { ADVISORY_EXTENSION_ID: extension },
     });
-    if revoked {
+    if withdrawn.is_some() {
         report["revoked"] = json!(true);
     }
     let report = isacx_schemas::stix::object_from_json(report).map_err(|e| ApiError::internal(format!("advisory report: {e:?}")))?;

@@ -150,6 +150,11 @@ pub struct PeerRow {
     pub outbound_token: Option<String>,
     pub inbound_token_hash: Option<String>,
     pub client_cert_sha256: Option<String>,
+    /// HTTP Basic user name presented to the peer; empty = none.
+    pub basic_username: String,
+    pub basic_password: Option<String>,
+    /// Plain `http://` to the peer (loopback addresses only).
+    pub allow_insecure_http: bool,
 }
 
 impl std::fmt::Debug for PeerRow {
@@ -161,6 +166,9 @@ impl std::fmt::Debug for PeerRow {
             .field("direction", &self.direction)
             .field("server_id", &self.server_id)
             .field("outbound_token", &self.outbound_token.as_ref().map(|_| "<hidden>"))
+            .field("basic_username", &self.basic_username)
+            .field("basic_password", &self.basic_password.as_ref().map(|_| "<hidden>"))
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .finish_non_exhaustive()
     }
 }
@@ -190,6 +198,9 @@ impl PeerRow {
             has_token: self.outbound_token.is_some(),
             client_cert_sha256: self.client_cert_sha256.clone(),
             inbound_token: None,
+            basic_username: self.basic_username.clone(),
+            has_basic_password: self.basic_password.is_some(),
+            allow_insecure_http: self.allow_insecure_http,
         }
     }
 

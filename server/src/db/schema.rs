@@ -77,6 +77,9 @@ diesel::table! {
         outbound_token -> Nullable<Text>,
         inbound_token_hash -> Nullable<Text>,
         client_cert_sha256 -> Nullable<Text>,
+        basic_username -> Text,
+        basic_password -> Nullable<Text>,
+        allow_insecure_http -> Bool,
     }
 }
 
@@ -216,6 +219,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
+        origin -> Nullable<Text>,
     }
 }
 

@@ -36,6 +36,7 @@ pub struct PeerClient {
     http: reqwest::Client,
     api_root: String,
     token: Option<String>,
+    basic: Option<(String, String)>,
 }
 
 /// One page of a collection's objects, kept as JSON so provenance can be
@@ -106,12 +107,18 @@ impl PeerClient {
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("isacx-federation/", env!("CARGO_PKG_VERSION")))
+            // Plain HTTP only for a peer registered with allow_insecure_http (loopback hosts).
+            .https_only(!peer.allow_insecure_http)
             .build()
             .map_err(|e| ClientError::Tls(e.to_string()))?;
         Ok(PeerClient {
             http,
             api_root: peer.api_root.clone(),
             token: peer.outbound_token.clone(),
+            basic: match (&peer.basic_username, &peer.basic_password) {
+                (user, Some(password)) if !user.is_empty() => Some((user.clone(), password.clone())),
+                _ => None,
+            },
         })
     }
 
@@ -124,7 +131,9 @@ impl PeerClient {
             .http
             .request(method, url)
             .header(ACCEPT, TAXII_MEDIA_TYPE);
-        if let Some(token) = &self.token {
+        if let Some((user, password)) = &self.basic {
+            r = r.basic_auth(user, Some(password));
+        } else if let Some(token) = &self.token {
             r = r.bearer_auth(token);
         }
         r

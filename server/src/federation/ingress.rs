@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::provenance::{self, Provenance};
 use super::{actor, auth, peers_on, state, PageCounts};
+use crate::advisories::import;
 use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::db::models::PeerRow;
@@ -79,6 +80,8 @@ pub fn store_page(
 }
 
 type Detail = (String, String, Option<String>);
+/// An object that passed the checks: (id, version, what to store, hops, the advisory it carries).
+type Accepted = (String, String, Incoming, Vec<String>, Option<import::Imported>);
 /// Per object: (id, version, message) of what was stored and what was refused.
 type Details = (Vec<Detail>, Vec<Detail>);
 
@@ -108,7 +111,7 @@ fn store_objects(
     let peer_id = Uuid::parse_str(&peer.id).unwrap_or_default();
     let mut counts = PageCounts::default();
     let mut failures: Vec<Detail> = Vec::new();
-    let mut accepted: Vec<(String, String, Incoming, Vec<String>)> = Vec::new();
+    let mut accepted: Vec<Accepted> = Vec::new();
     for (i, mut raw) in objects.into_iter().enumerate() {
         let id = raw
             .get("id")
@@ -129,6 +132,8 @@ fn store_objects(
             &sector_map,
         )
         .and_then(|provenance| {
+            // An advisory report is kept as JSON too, to become a local advisory once stored.
+            let advisory_json = import::is_advisory(&raw).then(|| raw.clone());
             let object = object_from_json(raw).map_err(|errors| {
                 format!(
                     "objects[{i}]: {}",
@@ -149,10 +154,13 @@ fn store_objects(
             }
             let access =
                 crate::taxii::handlers::incoming_access(&object, &all_sectors, default_tlp)?;
-            Ok((Incoming { object, access }, provenance.hops))
+            let advisory = advisory_json
+                .map(|json| import::parse(&json, &access, &provenance.origin, &sector_map))
+                .transpose()?;
+            Ok((Incoming { object, access }, provenance.hops, advisory))
         });
         match checked {
-            Ok((item, hops)) => accepted.push((id, version, item, hops)),
+            Ok((item, hops, advisory)) => accepted.push((id, version, item, hops, advisory)),
             Err(message) => failures.push((id, version, Some(message))),
         }
     }
@@ -162,7 +170,15 @@ fn store_objects(
         let mut items = Vec::with_capacity(accepted.len());
         let mut keys = Vec::with_capacity(accepted.len());
         let mut known: BTreeMap<Vec<String>, std::collections::BTreeSet<Uuid>> = BTreeMap::new();
-        for (id, version, mut item, hops) in accepted {
+        let mut advisories = Vec::with_capacity(accepted.len());
+        for (id, version, mut item, hops, advisory) in accepted {
+            if let Some(imported) = &advisory {
+                if let Err(message) = import::check_owner(conn, &imported.stix_id, &imported.origin)? {
+                    counts.refused += 1;
+                    failures.push((id, version, Some(message)));
+                    continue;
+                }
+            }
             let on = match known.get(&hops) {
                 Some(set) => set.clone(),
                 None => {
@@ -175,11 +191,16 @@ fn store_objects(
             item.access.hops.insert(peer_id);
             keys.push((id, version));
             items.push(item);
+            advisories.push(advisory);
         }
         let outcomes = store::ingest(conn, items)?;
-        for ((id, version), outcome) in keys.into_iter().zip(outcomes) {
+        for (((id, version), outcome), advisory) in keys.into_iter().zip(outcomes).zip(advisories) {
             match outcome {
                 Outcome::Added { .. } => {
+                    if let Some(imported) = advisory {
+                        // Matched, tasks opened and members notified in this transaction, as for a local publication.
+                        import::apply(state, conn, &actor(peer), imported)?;
+                    }
                     counts.added += 1;
                     successes.push((id, version, None));
                 }

@@ -13,17 +13,22 @@
 //!   an object back to a server it came through.
 //! - Each peer's last success, last error and backoff ([`state`]); one peer's
 //!   failure never stops the others.
+//! - Scheduling: the `federation_sync` job ([`dispatch`]) syncs each peer
+//!   whose own schedule is due, under the lease `federation:<peer id>`; a
+//!   manual sync takes the same lease, so with several servers on one
+//!   database a peer is synced by one of them at a time, once per due tick.
 
 pub mod auth;
 pub mod client;
 pub mod ingress;
 pub mod provenance;
+pub mod scope;
 pub mod schedule;
 pub mod state;
 pub mod tls;
 
-use std::collections::{BTreeSet, HashSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::prelude::*;
@@ -33,7 +38,9 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::audit::{self, Actor, Entry};
 use crate::db::models::PeerRow;
-use crate::db::schema::peers;
+use crate::db::schema::{job_leases, peers};
+use crate::jobs::Lease;
+use chrono::NaiveDateTime;
 use crate::db::{blocking, now};
 use crate::error::ApiError;
 use crate::store::{self, Query};
@@ -41,30 +48,6 @@ use client::{ClientError, PeerClient};
 
 fn actor(peer: &PeerRow) -> Actor {
     Actor::system(&format!("federation:{}", peer.name))
-}
-
-/// Peers being synced by this process: a second sync of the same peer waits its turn by being skipped.
-fn in_flight() -> &'static Mutex<HashSet<String>> {
-    static SET: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
-    SET.get_or_init(Default::default)
-}
-
-struct InFlight(String);
-
-impl InFlight {
-    fn claim(peer_id: &str) -> Option<InFlight> {
-        let mut set = in_flight().lock().ok()?;
-        set.insert(peer_id.to_owned())
-            .then(|| InFlight(peer_id.to_owned()))
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        if let Ok(mut set) = in_flight().lock() {
-            set.remove(&self.0);
-        }
-    }
 }
 
 pub fn load_peer(state: &AppState, peer_id: Uuid) -> Result<PeerRow, ApiError> {
@@ -78,33 +61,61 @@ pub fn load_peer(state: &AppState, peer_id: Uuid) -> Result<PeerRow, ApiError> {
     })
 }
 
-/// Sync one peer now: pull, then push, as its direction says. A failure of
-/// the peer is in the report (and the peer's state), not an `Err`: `Err`
-/// means this server could not record what happened.
+/// Lease name of one peer's sync: scheduled and manual syncs on every
+/// server sharing the database take it, so a peer is synced by one of them
+/// at a time.
+pub fn lease_name(peer_id: &str) -> String {
+    format!("federation:{peer_id}")
+}
+
+/// Sync one peer now (admin API, CLI): pull, then push, as its direction
+/// says, under the peer's lease. A failure of the peer is in the report (and
+/// the peer's state), not an `Err`: `Err` means this server could not record
+/// what happened.
 pub async fn sync_peer(state: &Arc<AppState>, peer_id: Uuid) -> Result<SyncReport, ApiError> {
-    let peer = {
+    let (peer, lease) = {
         let state = state.clone();
-        blocking(move || load_peer(&state, peer_id)).await?
+        blocking(move || {
+            let peer = load_peer(&state, peer_id)?;
+            let mut conn = state.db.get()?;
+            // A manual sync is not a scheduled tick: its tick is the moment it starts.
+            let lease = Lease::acquire(
+                &mut conn,
+                &lease_name(&peer.id),
+                &state.instance_id,
+                now(),
+                state.settings.jobs.lease_secs,
+            )?;
+            Ok((peer, lease))
+        })
+        .await?
     };
-    let Some(_claim) = InFlight::claim(&peer.id) else {
+    let Some(lease) = lease else {
         return Ok(SyncReport {
-            error: Some("a sync of this peer is already running".to_owned()),
+            error: Some("a sync of this peer is already running (here or on another server sharing the database)".to_owned()),
             ..SyncReport::default()
         });
     };
+    sync_leased(state, peer, lease).await
+}
+
+/// Sync a peer whose lease this server holds, then release the lease.
+async fn sync_leased(state: &Arc<AppState>, peer: PeerRow, lease: Lease) -> Result<SyncReport, ApiError> {
     let mut report = SyncReport::default();
-    let outcome = run(state, &peer, &mut report).await;
+    let outcome = run(state, &peer, &lease, &mut report).await;
     let peer_id = peer.id.clone();
     let settings = state.settings.federation.clone();
     let db = state.db.clone();
-    match outcome {
+    let recorded = match outcome {
         Ok(()) => {
-            blocking(move || db.write(|conn| state::record_success(conn, &peer_id, now()))).await?;
+            let db = db.clone();
+            blocking(move || db.write(|conn| state::record_success(conn, &peer_id, now()))).await
         }
         Err(e) => {
             let message = e.to_string();
             tracing::warn!(peer = %peer.name, error = %message, "federation sync failed");
             report.error = Some(message.clone());
+            let db = db.clone();
             blocking(move || {
                 db.write(|conn| {
                     state::record_failure(
@@ -115,12 +126,70 @@ pub async fn sync_peer(state: &Arc<AppState>, peer_id: Uuid) -> Result<SyncRepor
                         settings.retry_base_secs,
                         settings.retry_max_secs,
                     )
+                    .map(|_| ())
                 })
             })
-            .await?;
+            .await
         }
-    }
+    };
+    let outcome = match &report.error {
+        None => format!("ok: received {}, sent {}", report.received, report.sent),
+        Some(e) => format!("error: {e}"),
+    };
+    let released = blocking(move || {
+        let mut conn = db.get()?;
+        lease.release(&mut conn, &outcome)
+    })
+    .await;
+    recorded?;
+    released?;
     Ok(report)
+}
+
+/// The `federation_sync` job: one server per tick (the job's lease) looks
+/// at every peer with a schedule; a peer whose schedule has come round since
+/// its last sync (the `last_tick` of its lease) and whose backoff has passed
+/// is synced, under its own lease `federation:<peer id>` for this tick, in a
+/// task of its own: a slow or dead peer holds up no other.
+pub fn dispatch(state: &Arc<AppState>, tick: NaiveDateTime) -> Result<(), ApiError> {
+    let rows: Vec<PeerRow> = state.db.read(|conn| {
+        Ok(peers::table
+            .filter(peers::schedule.ne(""))
+            .select(PeerRow::as_select())
+            .order(peers::name.asc())
+            .load(conn)?)
+    })?;
+    let at = tick.and_utc();
+    let runtime = tokio::runtime::Handle::try_current()
+        .map_err(|e| ApiError::internal(format!("federation sync runs on the server's runtime: {e}")))?;
+    let mut conn = state.db.get()?;
+    for peer in rows {
+        let name = lease_name(&peer.id);
+        let last: Option<NaiveDateTime> = job_leases::table
+            .filter(job_leases::job.eq(&name))
+            .select(job_leases::last_tick)
+            .first(&mut conn)
+            .optional()?;
+        let since = last.map(|t| t.and_utc()).unwrap_or(chrono::DateTime::UNIX_EPOCH);
+        if schedule::next_after(&peer.schedule, since).is_none_or(|due| due > at) {
+            continue;
+        }
+        let backoff = state::get(&mut conn, &peer.id)?.and_then(|s| s.next_attempt_at);
+        if backoff.is_some_and(|t| t > tick) {
+            continue;
+        }
+        let Some(lease) = Lease::acquire(&mut conn, &name, &state.instance_id, tick, state.settings.jobs.lease_secs)? else {
+            continue;
+        };
+        let state = state.clone();
+        runtime.spawn(async move {
+            let name = peer.name.clone();
+            if let Err(e) = sync_leased(&state, peer, lease).await {
+                tracing::error!(peer = %name, error = %e.detail, "federation sync could not be recorded");
+            }
+        });
+    }
+    Ok(())
 }
 
 /// Sync every peer, each on its own: a peer that is down does not hold up the others.
@@ -165,6 +234,7 @@ impl From<ApiError> for SyncError {
 async fn run(
     state: &Arc<AppState>,
     peer: &PeerRow,
+    lease: &Lease,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     let client = PeerClient::for_peer(
@@ -173,11 +243,11 @@ async fn run(
     )?;
     if peer.pulls() {
         for collection in pull_collections(peer, &client).await? {
-            pull_collection(state, peer, &client, &collection, report).await?;
+            pull_collection(state, peer, &client, &collection, lease, report).await?;
         }
     }
     if peer.pushes() && !peer.push_collection.is_empty() {
-        push(state, peer, &client, report).await?;
+        push(state, peer, &client, lease, report).await?;
     }
     Ok(())
 }
@@ -209,6 +279,7 @@ async fn pull_collection(
     peer: &PeerRow,
     client: &PeerClient,
     collection: &str,
+    lease: &Lease,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     let page_size = state.settings.federation.page_size.max(1);
@@ -239,14 +310,18 @@ async fn pull_collection(
         }
         let counts = {
             let (state, peer, collection) = (state.clone(), peer.clone(), collection.to_owned());
+            let (job, holder) = (lease.job.clone(), lease.holder.clone());
             blocking(move || {
-                ingress::store_page(
+                let counts = ingress::store_page(
                     &state,
                     &peer,
                     page.objects,
                     Some((&collection, &last)),
                     page.bytes,
-                )
+                )?;
+                // A long sync keeps its lease: another server does not start the same peer.
+                state.db.write(|conn| Lease::renew(conn, &job, &holder, state.settings.jobs.lease_secs))?;
+                Ok(counts)
             })
             .await?
         };
@@ -263,6 +338,7 @@ async fn push(
     state: &Arc<AppState>,
     peer: &PeerRow,
     client: &PeerClient,
+    lease: &Lease,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     let key = state::push_key(&peer.push_collection);
@@ -289,18 +365,20 @@ async fn push(
         let Some(last) = page.rows.last().map(|r| r.date_added) else {
             return Ok(());
         };
-        let bodies: Vec<&str> = page.rows.iter().map(|r| r.body.as_str()).collect();
+        let bodies: Vec<std::borrow::Cow<'_, str>> = page.rows.iter().map(scope::body_for_peer).collect();
         let envelope = format!("{{\"objects\":[{}]}}", bodies.join(","));
         let status = client.add_objects(&peer.push_collection, envelope).await?;
         let sent = page.rows.len() as i64;
         report.sent += sent as u64;
         {
             let (state, peer, key) = (state.clone(), peer.clone(), key.clone());
+            let (job, holder) = (lease.job.clone(), lease.holder.clone());
             let detail = serde_json::json!({ "collection": peer.push_collection, "sent": sent, "peer_success": status.success_count, "peer_failure": status.failure_count });
             blocking(move || {
                 state.db.write(|conn| {
                     state::set_cursor(conn, &peer.id, &key, &last.to_string())?;
                     state::count_sent(conn, &peer.id, sent)?;
+                    Lease::renew(conn, &job, &holder, state.settings.jobs.lease_secs)?;
                     audit::append(
                         conn,
                         &actor(&peer),
@@ -340,75 +418,4 @@ fn peers_on(
         .select(peers::id)
         .load(conn)?;
     Ok(ids.iter().filter_map(|i| Uuid::parse_str(i).ok()).collect())
-}
-
-/// Spawn the simple per-peer schedule loop (until the shared job runner takes
-/// it over): once a second, peers whose cron string is due and whose backoff
-/// has passed are synced, each in its own task.
-pub fn start_scheduler(state: Arc<AppState>) {
-    actix_web::rt::spawn(async move {
-        let mut due: std::collections::HashMap<String, (String, chrono::DateTime<chrono::Utc>)> =
-            Default::default();
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            let rows = {
-                let state = state.clone();
-                blocking(move || {
-                    state.db.read(|conn| {
-                        Ok(peers::table
-                            .filter(peers::schedule.ne(""))
-                            .select(PeerRow::as_select())
-                            .load(conn)?)
-                    })
-                })
-                .await
-            };
-            let Ok(rows) = rows else { continue };
-            let now = chrono::Utc::now();
-            due.retain(|id, _| rows.iter().any(|r| &r.id == id));
-            for peer in rows {
-                let entry = due.entry(peer.id.clone()).or_insert_with(|| {
-                    (
-                        peer.schedule.clone(),
-                        schedule::next_after(&peer.schedule, now)
-                            .unwrap_or(now + chrono::Duration::days(3650)),
-                    )
-                });
-                if entry.0 != peer.schedule {
-                    *entry = (
-                        peer.schedule.clone(),
-                        schedule::next_after(&peer.schedule, now)
-                            .unwrap_or(now + chrono::Duration::days(3650)),
-                    );
-                }
-                if entry.1 > now {
-                    continue;
-                }
-                entry.1 = schedule::next_after(&peer.schedule, now)
-                    .unwrap_or(now + chrono::Duration::days(3650));
-                let Ok(id) = Uuid::parse_str(&peer.id) else {
-                    continue;
-                };
-                let state = state.clone();
-                actix_web::rt::spawn(async move {
-                    let backoff = {
-                        let state = state.clone();
-                        let key = peer.id.clone();
-                        blocking(move || state.db.read(|conn| state::get(conn, &key))).await
-                    };
-                    if let Ok(Some(s)) = backoff {
-                        if s.next_attempt_at
-                            .is_some_and(|t| crate::db::to_utc(t) > chrono::Utc::now())
-                        {
-                            return;
-                        }
-                    }
-                    if let Err(e) = sync_peer(&state, id).await {
-                        tracing::error!(peer = %peer.name, error = %e.detail, "federation sync could not be recorded");
-                    }
-                });
-            }
-        }
-    });
 }

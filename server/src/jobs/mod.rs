@@ -110,6 +110,21 @@ impl Lease {
         }))
     }
 
+    /// Hold the lease of `job` (taken by `holder`) for `lease_secs` more
+    /// from now: a long run keeps it, so no other server starts the same work.
+    pub fn renew(conn: &mut DbConnection, job: &str, holder: &str, lease_secs: u64) -> Result<(), ApiError> {
+        let until = now() + chrono::Duration::seconds(lease_secs.max(1) as i64);
+        diesel::update(
+            job_leases::table
+                .filter(job_leases::job.eq(job))
+                .filter(job_leases::holder.eq(holder))
+                .filter(job_leases::held_until.is_not_null()),
+        )
+        .set(job_leases::held_until.eq(Some(until)))
+        .execute(conn)?;
+        Ok(())
+    }
+
     /// Record how the run ended and free the lease for the next tick.
     pub fn release(self, conn: &mut DbConnection, outcome: &str) -> Result<(), ApiError> {
         let outcome: String = outcome.chars().take(500).collect();
@@ -141,19 +156,30 @@ pub fn tick_of(at: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
 /// A job: the work of one tick (run on the blocking pool), given the tick it runs for.
 pub type JobFn = fn(&AppState, NaiveDateTime) -> Result<(), ApiError>;
 
+/// A job that starts work of its own (tasks on the runtime), so it is given the shared state.
+pub type SpawningJobFn = fn(&Arc<AppState>, NaiveDateTime) -> Result<(), ApiError>;
+
+#[derive(Clone, Copy)]
+enum Work {
+    Run(JobFn),
+    Spawn(SpawningJobFn),
+}
+
 /// The jobs this server knows, with their configured schedules.
-fn registered(state: &AppState) -> Vec<(&'static str, String, JobFn)> {
+fn registered(state: &AppState) -> Vec<(&'static str, String, Work)> {
     let jobs = &state.settings.jobs;
     vec![
-        ("outbox_sweep", jobs.outbox_sweep.clone(), (|s, _| outbox_sweep(s)) as JobFn),
+        ("outbox_sweep", jobs.outbox_sweep.clone(), Work::Run(|s, _| outbox_sweep(s))),
         (
             "reassessment_sweep",
             jobs.reassessment_sweep.clone(),
-            (|s, _| crate::advisories::reassessment_sweep(s)) as JobFn,
+            Work::Run(|s, _| crate::advisories::reassessment_sweep(s)),
         ),
         // The tick names the digest's period, so every server agrees on it.
-        ("digest_daily", jobs.digest_daily.clone(), crate::digest::deliver::daily as JobFn),
-        ("digest_weekly", jobs.digest_weekly.clone(), crate::digest::deliver::weekly as JobFn),
+        ("digest_daily", jobs.digest_daily.clone(), Work::Run(crate::digest::deliver::daily)),
+        ("digest_weekly", jobs.digest_weekly.clone(), Work::Run(crate::digest::deliver::weekly)),
+        // Each due peer is synced under a lease of its own (`federation:<peer id>`).
+        ("federation_sync", jobs.federation_sync.clone(), Work::Spawn(crate::federation::dispatch)),
     ]
 }
 
@@ -211,7 +237,7 @@ pub fn spawn(state: web::Data<AppState>) {
     });
 }
 
-async fn run_tick(state: web::Data<AppState>, name: &'static str, work: JobFn) {
+async fn run_tick(state: web::Data<AppState>, name: &'static str, work: Work) {
     let tick = tick_of(chrono::Utc::now());
     let result = blocking(move || {
         let mut conn = state.db.get()?;
@@ -226,7 +252,11 @@ async fn run_tick(state: web::Data<AppState>, name: &'static str, work: JobFn) {
             return Ok(false);
         };
         drop(conn);
-        let outcome = match work(&state, tick) {
+        let done = match work {
+            Work::Run(f) => f(&state, tick),
+            Work::Spawn(f) => f(&state.clone().into_inner(), tick),
+        };
+        let outcome = match done {
             Ok(()) => "ok".to_owned(),
             Err(e) => format!("error: {e}"),
         };

@@ -217,8 +217,11 @@ async fn read_page(state: &web::Data<AppState>, viewer: Viewer, q: Query) -> Res
     crate::db::blocking(move || state.db.read(|conn| store::page(conn, &q, &viewer))).await.map_err(TaxiiApiError::from)
 }
 
-/// The envelope is written from the stored JSON directly: no re-parse on the hot path.
-fn envelope(page: &store::Page) -> HttpResponse {
+/// The envelope is written from the stored JSON directly: no re-parse on the
+/// hot path. A peer gets each object's scope in our scope extension
+/// ([`crate::federation::scope`]).
+fn envelope(page: &store::Page, viewer: &Viewer) -> HttpResponse {
+    let for_peer = matches!(viewer, Viewer::Peer { .. });
     let mut response = HttpResponse::Ok();
     response.content_type(TAXII_MEDIA_TYPE);
     date_added_headers(&mut response, &page.rows);
@@ -237,7 +240,11 @@ fn envelope(page: &store::Page) -> HttpResponse {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(&row.body);
+        if for_peer {
+            body.push_str(&crate::federation::scope::body_for_peer(row));
+        } else {
+            body.push_str(&row.body);
+        }
     }
     body.push_str("]}");
     response.body(body)
@@ -248,8 +255,8 @@ pub async fn get_objects(req: HttpRequest, state: web::Data<AppState>, caller: C
     let def = readable_collection(&state, &caller, &path)?;
     let mut q = parse_query(&req, &state, true)?;
     q.collection = Some(def.kind);
-    let page = read_page(&state, caller.viewer, q).await?;
-    Ok(envelope(&page))
+    let page = read_page(&state, caller.viewer.clone(), q).await?;
+    Ok(envelope(&page, &caller.viewer))
 }
 
 pub async fn manifest(req: HttpRequest, state: web::Data<AppState>, caller: Caller, path: web::Path<String>) -> Result<HttpResponse> {
@@ -284,11 +291,11 @@ pub async fn get_object(req: HttpRequest, state: web::Data<AppState>, caller: Ca
     let mut q = parse_query(&req, &state, false)?;
     q.collection = Some(def.kind);
     q.ids = vec![oid];
-    let page = read_page(&state, caller.viewer, q).await?;
+    let page = read_page(&state, caller.viewer.clone(), q).await?;
     if page.rows.is_empty() {
         return Err(TaxiiApiError::not_found("no such object in this collection"));
     }
-    Ok(envelope(&page))
+    Ok(envelope(&page, &caller.viewer))
 }
 
 pub async fn versions(req: HttpRequest, state: web::Data<AppState>, caller: Caller, path: web::Path<(String, String)>) -> Result<HttpResponse> {
