@@ -148,6 +148,15 @@ pub enum CliError {
         total: u64,
         failures: Vec<String>,
     },
+    /// No peer has this name or id.
+    PeerNotFound {
+        peer: String,
+    },
+    /// Our server answered, but syncing with the peer failed.
+    PeerSyncFailed {
+        peer: String,
+        error: String,
+    },
 }
 
 /// What kind of input file was invalid, for the hint.
@@ -179,7 +188,8 @@ impl CliError {
             NotLoggedIn { .. }
             | CredentialsForOtherServer { .. }
             | SessionExpiredLocally { .. } => Exit::Auth,
-            ProfileNotFound { .. } => Exit::NotFound,
+            ProfileNotFound { .. } | PeerNotFound { .. } => Exit::NotFound,
+            PeerSyncFailed { .. } => Exit::Generic,
             NoServer { .. }
             | ServerRequired
             | InvalidServerUrl { .. }
@@ -249,6 +259,8 @@ impl CliError {
             InputInvalid { .. } => "input_invalid",
             OutputFailed { .. } => "output_failed",
             PushRejected { .. } => "push_rejected",
+            PeerNotFound { .. } => "peer_not_found",
+            PeerSyncFailed { .. } => "peer_sync_failed",
         }
     }
 
@@ -365,6 +377,8 @@ impl CliError {
                 path: path.clone(),
                 detail: detail.clone(),
             },
+            E::PeerNotFound { peer } => Msg::PeerNotFound { peer: peer.clone() },
+            E::PeerSyncFailed { peer, error } => Msg::PeerSyncFailed { peer: peer.clone(), error: error.clone() },
             E::PushRejected { failed, total, .. } => Msg::PushRejected {
                 failed: *failed,
                 total: *total,
@@ -418,6 +432,8 @@ impl CliError {
             E::InputInvalid { kind, .. } => Msg::InputInvalidHint { kind: *kind },
             E::OutputFailed { .. } => Msg::OutputFailedHint,
             E::PushRejected { .. } => Msg::PushRejectedHint,
+            E::PeerNotFound { .. } => Msg::PeerNotFoundHint,
+            E::PeerSyncFailed { .. } => Msg::PeerSyncFailedHint,
             E::ConfigUnreadable { .. } | E::EmptyPassword | E::StdinFailed { .. } => return None,
         })
     }

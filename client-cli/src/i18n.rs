@@ -314,6 +314,23 @@ pub enum Msg {
         total: u64,
     },
     PushRejectedHint,
+    PeerNotFound {
+        peer: String,
+    },
+    PeerNotFoundHint,
+    PeerSyncFailed {
+        peer: String,
+        error: String,
+    },
+    PeerSyncFailedHint,
+    PeerSynced {
+        peer: String,
+        received: u64,
+        duplicates: u64,
+        refused: u64,
+        sent: u64,
+        bytes: u64,
+    },
     Pulled {
         objects: u64,
         written: u64,
@@ -756,6 +773,26 @@ impl Msg {
                 "The other objects were stored. Fix the rejected ones and push them again (pushing the same object twice does no harm).",
                 "それ以外は登録されました。拒否されたものを修正して再送してください(同じオブジェクトの再送は問題ありません)。",
             ),
+            PeerNotFound { peer } => (
+                format!("No peer is named `{peer}`."),
+                format!("`{peer}` という名前のピアはありません。"),
+            ),
+            PeerNotFoundHint => s(
+                "`isacx peers status` lists the peers by name; an id works too.",
+                "`isacx peers status` でピアの名前を確認してください。ID でも指定できます。",
+            ),
+            PeerSyncFailed { peer, error } => (
+                format!("The sync with `{peer}` failed: {error}"),
+                format!("`{peer}` との同期に失敗しました: {error}"),
+            ),
+            PeerSyncFailedHint => s(
+                "What was stored before the failure stays stored and the next sync resumes from there; the server retries on its schedule with backoff.",
+                "失敗までに保存した分は残り、次回の同期はそこから再開します。サーバーはスケジュールに従い間隔を空けて再試行します。",
+            ),
+            PeerSynced { peer, received, duplicates, refused, sent, bytes } => (
+                format!("Synced with `{peer}`: received {received} new, {duplicates} already stored, {refused} refused; sent {sent}; read {bytes} bytes."),
+                format!("`{peer}` と同期しました: 新規受信 {received} 件、保存済み {duplicates} 件、拒否 {refused} 件、送信 {sent} 件、受信 {bytes} バイト。"),
+            ),
             Pulled { objects, written, pages, collection, target } => (
                 format!("Pulled {objects} object(s) in {pages} page(s) from `{collection}`; wrote {written} record(s) to {target}."),
                 format!("`{collection}` から {pages} ページで {objects} 件を取得し、{target} に {written} 件を書き出しました。"),
@@ -1169,6 +1206,11 @@ mod tests {
                 total: 2,
             },
             PushRejectedHint,
+            PeerNotFound { peer: st() },
+            PeerNotFoundHint,
+            PeerSyncFailed { peer: st(), error: st() },
+            PeerSyncFailedHint,
+            PeerSynced { peer: st(), received: 1, duplicates: 2, refused: 3, sent: 4, bytes: 5 },
             Pulled {
                 objects: 3,
                 written: 2,
@@ -1337,6 +1379,11 @@ mod tests {
                 | OutputFailedHint
                 | PushRejected { .. }
                 | PushRejectedHint
+                | PeerNotFound { .. }
+                | PeerNotFoundHint
+                | PeerSyncFailed { .. }
+                | PeerSyncFailedHint
+                | PeerSynced { .. }
                 | Pulled { .. }
                 | CursorNow { .. }
                 | CursorUnchanged

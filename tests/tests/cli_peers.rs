@@ -2,7 +2,8 @@
 //! backends: a server pulling from a live peer and from one that is down
 //! shows, per peer, the last success, the lag, the consecutive failures, the
 //! next retry and the last error, in English and Japanese and as JSON; a
-//! non-admin is refused with the permission exit code.
+//! non-admin is refused with the permission exit code. `isacx peers sync`
+//! syncs one peer now and says what moved, or why it failed.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -29,6 +30,29 @@ fn server(backend: isacx_tests::Backend, server_id: &'static str) -> isacx_tests
     })
 }
 
+/// Publish one TLP:GREEN indicator on `app` over TAXII.
+async fn post_green(app: &TestApp, token: &str, ip: &str) {
+    let r = app
+        .client
+        .post(app.url("/taxii2/api/collections/all-sectors/objects/"))
+        .bearer_auth(token)
+        .header("accept", TAXII_MEDIA_TYPE)
+        .header("content-type", TAXII_MEDIA_TYPE)
+        .body(
+            json!({ "objects": [{
+                "type": "indicator", "spec_version": "2.1", "id": format!("indicator--{}", uuid::Uuid::new_v4()),
+                "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+                "pattern": format!("[ipv4-addr:value = '{ip}']"), "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+                "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]
+            }] })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+}
+
 /// The row of the table that names `peer`, split into cells.
 fn row<'a>(table: &'a str, peer: &str) -> Vec<&'a str> {
     let line = table
@@ -39,32 +63,14 @@ fn row<'a>(table: &'a str, peer: &str) -> Vec<&'a str> {
 }
 
 #[tokio::test]
-async fn peers_status_shows_last_success_lag_and_last_error() {
+async fn peers_status_shows_last_success_lag_and_last_error_and_sync_runs_one_now() {
     for backend in backends() {
         let source = server(backend, "elec-isac").start().await.unwrap();
         let app = server(backend, "fin-isac").start().await.unwrap();
         let (sa, admin) = (source.admin_token().await.unwrap(), app.admin_token().await.unwrap());
 
         // A GREEN indicator to pull.
-        let r = source
-            .client
-            .post(source.url("/taxii2/api/collections/all-sectors/objects/"))
-            .bearer_auth(&sa)
-            .header("accept", TAXII_MEDIA_TYPE)
-            .header("content-type", TAXII_MEDIA_TYPE)
-            .body(
-                json!({ "objects": [{
-                    "type": "indicator", "spec_version": "2.1", "id": format!("indicator--{}", uuid::Uuid::new_v4()),
-                    "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
-                    "pattern": "[ipv4-addr:value = '198.51.100.9']", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
-                    "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]
-                }] })
-                .to_string(),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 202);
+        post_green(&source, &sa, "198.51.100.9").await;
 
         // elec-isac is up; down-isac listens nowhere.
         let issued = admin_post(
@@ -141,12 +147,35 @@ async fn peers_status_shows_last_success_lag_and_last_error() {
         assert!(dead["next_attempt_at"].is_string(), "{dead}");
         assert!(dead["last_error"].as_str().unwrap().to_lowercase().contains("refused"), "{dead}");
 
+        // Sync now, by name or id: what moved, in either language; a dead peer or an unknown name fails.
+        post_green(&source, &sa, "198.51.100.10").await;
+        let run = ops.run(&["--lang", "en", "peers", "sync", "elec-isac"]);
+        run.expect(0);
+        assert!(run.stdout.contains("Synced with `elec-isac`: received 1 new, 0 already stored, 0 refused"), "{run:?}");
+        let run = ops.run(&["--lang", "ja", "peers", "sync", up["id"].as_str().unwrap()]);
+        run.expect(0);
+        assert!(run.stdout.contains("同期しました: 新規受信 0 件"), "nothing new the second time: {run:?}");
+        let run = ops.run(&["--json", "peers", "sync", "elec-isac"]);
+        run.expect(0);
+        assert_eq!(run.json()["received"], 0);
+        let run = ops.run(&["--lang", "en", "peers", "sync", "down-isac"]);
+        run.expect(1);
+        assert!(run.stderr.contains("The sync with `down-isac` failed") && run.stderr.to_lowercase().contains("refused"), "{run:?}");
+        let run = ops.run(&["--json", "peers", "sync", "down-isac"]);
+        run.expect(1);
+        assert_eq!(run.json()["error"]["code"], "peer_sync_failed");
+        let run = ops.run(&["--lang", "ja", "peers", "sync", "no-such-isac"]);
+        run.expect(5);
+        assert!(run.stderr.contains("`no-such-isac` という名前のピアはありません"), "{run:?}");
+
         // Members may not see the federation's state.
         let org = app.create_organisation(&admin, json!({ "name": { "ja": "北電", "en": "Hokuden" }, "sectors": ["electricity"] })).await.unwrap();
         app.create_user(&admin, "operator", Role::Operator, Some(org.id)).await.unwrap();
         let member = Cli::new();
         member.login(&app, "operator");
         let run = member.run(&["peers", "status"]);
+        run.expect(4);
+        let run = member.run(&["peers", "sync", "elec-isac"]);
         run.expect(4);
 
         app.stop().await;

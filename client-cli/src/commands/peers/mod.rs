@@ -1,6 +1,7 @@
 //! `isacx peers …`: the federation with other sharing bodies' servers (admins).
 
 pub mod status;
+pub mod sync;
 
 use crate::context::Ctx;
 use crate::error::CliError;
@@ -9,10 +10,12 @@ use crate::error::CliError;
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     Status(status::Args),
+    Sync(sync::Args),
 }
 
 pub async fn run(cmd: Command, ctx: &mut Ctx) -> Result<(), CliError> {
     match cmd {
         Command::Status(args) => status::run(args, ctx).await,
+        Command::Sync(args) => sync::run(args, ctx).await,
     }
 }
