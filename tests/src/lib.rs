@@ -256,6 +256,13 @@ impl TestApp {
         Ok(body.token)
     }
 
+    /// POST `body` as JSON with a bearer token; the status and the JSON answer (null if none).
+    pub async fn post_json(&self, token: &str, path: &str, body: serde_json::Value) -> anyhow::Result<(u16, serde_json::Value)> {
+        let r = self.client.post(self.url(path)).bearer_auth(token).json(&body).send().await?;
+        let status = r.status().as_u16();
+        Ok((status, r.json().await.unwrap_or(serde_json::Value::Null)))
+    }
+
     pub async fn admin_token(&self) -> anyhow::Result<String> {
         self.login("admin", ADMIN_PASSWORD).await
     }

@@ -15,9 +15,7 @@ use isacx_tests::{backends, TestApp};
 use serde_json::{json, Value};
 
 async fn admin_post(app: &TestApp, admin: &str, path: &str, body: Value) -> Value {
-    let r = app.client.post(app.url(path)).bearer_auth(admin).json(&body).send().await.unwrap();
-    let status = r.status().as_u16();
-    let body: Value = r.json().await.unwrap_or(Value::Null);
+    let (status, body) = app.post_json(admin, path, body).await.unwrap();
     assert!((200..300).contains(&status), "{path}: {status} {body}");
     body
 }

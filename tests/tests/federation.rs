@@ -117,16 +117,36 @@ async fn server_with_client_ca(
 }
 
 async fn admin_post(app: &TestApp, admin: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = app
-        .client
-        .post(app.url(path))
-        .bearer_auth(admin)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    app.post_json(admin, path, body).await.unwrap()
+}
+
+/// `source` pushes to `dest`: `dest` registers `source` (and issues the token
+/// `source` pushes with), `source` registers `dest` to push TLP:GREEN and
+/// below into its all-sectors collection. Returns the peer id on `source`.
+async fn push_link(source: &TestApp, dest: &TestApp) -> uuid::Uuid {
+    let (sa, da) = (source.admin_token().await.unwrap(), dest.admin_token().await.unwrap());
+    let (status, on_dest) = admin_post(
+        dest,
+        &da,
+        "/api/v1/admin/peers",
+        json!({ "name": source.settings.identity.server_id, "server_id": source.settings.identity.server_id,
+                "api_root": source.url("/taxii2/api/"), "direction": "pull", "max_tlp": "clear" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{on_dest}");
+    let (status, on_source) = admin_post(
+        source,
+        &sa,
+        "/api/v1/admin/peers",
+        json!({
+            "name": dest.settings.identity.server_id, "server_id": dest.settings.identity.server_id,
+            "api_root": dest.url("/taxii2/api/"), "direction": "push", "max_tlp": "green", "push_collection": "all-sectors",
+            "token": on_dest["inbound_token"], "ca_file": dest.ca_pem.display().to_string(),
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{on_source}");
+    on_source["id"].as_str().unwrap().parse().unwrap()
 }
 
 /// Objects flow from `source` to `dest`: `source` registers `dest` (and
@@ -827,31 +847,8 @@ async fn imported_advisories_reach_members_as_tasks_and_mail_by_pull_and_push() 
         let council = server_with_mail(backend, "ceptoar-council", "CEPTOAR Council", port).await;
         // Pull: fin pulls from elec. Push: elec pushes to the council.
         let fin_from_elec = link(&elec, &fin, "green").await;
-        let (ea, ca) = (
-            elec.admin_token().await.unwrap(),
-            council.admin_token().await.unwrap(),
-        );
-        let (status, on_council) = admin_post(
-            &council,
-            &ca,
-            "/api/v1/admin/peers",
-            json!({ "name": "elec", "server_id": "elec-isac", "api_root": elec.url("/taxii2/api/"), "direction": "pull", "max_tlp": "clear" }),
-        )
-        .await;
-        assert_eq!(status, 201, "{on_council}");
-        let (status, on_elec) = admin_post(
-            &elec,
-            &ea,
-            "/api/v1/admin/peers",
-            json!({
-                "name": "council", "server_id": "ceptoar-council", "api_root": council.url("/taxii2/api/"), "direction": "push",
-                "max_tlp": "green", "push_collection": "all-sectors", "token": on_council["inbound_token"],
-                "ca_file": council.ca_pem.display().to_string(),
-            }),
-        )
-        .await;
-        assert_eq!(status, 201, "{on_elec}");
-        let elec_to_council: uuid::Uuid = on_elec["id"].as_str().unwrap().parse().unwrap();
+        let ea = elec.admin_token().await.unwrap();
+        let elec_to_council = push_link(&elec, &council).await;
 
         let fin_member = electricity_operator(&fin, "kansai", "en").await;
         let council_member = electricity_operator(&council, "chubu", "ja").await;

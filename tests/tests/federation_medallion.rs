@@ -135,9 +135,7 @@ async fn medallion(python: &Path, objects: &[Value], client: &reqwest::Client) -
 }
 
 async fn admin_post(app: &TestApp, admin: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = app.client.post(app.url(path)).bearer_auth(admin).json(&body).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    app.post_json(admin, path, body).await.unwrap()
 }
 
 fn stored_ids(app: &TestApp) -> Vec<String> {
